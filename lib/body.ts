@@ -1,0 +1,77 @@
+/**
+ * Getting from the request to a parsed JSON value: content type, size limit, read timeout,
+ * UTF-8 and JSON. Each failure is a result, mapped to one status in `outcomes.ts`.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import contentType from 'content-type';
+import getRawBody from 'raw-body';
+
+export type BodyFailure = 'unsupported_media_type' | 'payload_too_large' | 'invalid_body' | 'body_timeout' | 'invalid_json';
+
+export type BodyResult = { ok: true; value: unknown } | { ok: false; reason: BodyFailure };
+
+/** What the framework hands over: the unread stream, or what a body parser mounted earlier made of it. */
+export type RequestBody = { stream: Readable } | { parsed: unknown };
+
+export interface BodyLimits {
+  limit: number;
+  timeoutMs: number;
+}
+
+/** A missing content type is read as JSON (some senders omit it); any other type is refused. */
+export function acceptsContentType(headers: IncomingHttpHeaders): boolean {
+  const header = headers['content-type'];
+  if (header === undefined) return true;
+  let parsed: contentType.ParsedMediaType;
+  try {
+    parsed = contentType.parse(header);
+  } catch {
+    return false;
+  }
+  const json = parsed.type === 'application/json' || parsed.type.endsWith('+json');
+  // JSON is UTF-8 on the wire (RFC 8259); a declared other charset is a sender we would misread.
+  const charset = parsed.parameters.charset?.toLowerCase();
+  return json && (charset === undefined || charset === 'utf-8' || charset === 'utf8');
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function parseJson(raw: Buffer | string): BodyResult {
+  try {
+    // fatal: invalid UTF-8 is refused rather than silently replaced, which would change the payload.
+    const text = typeof raw === 'string' ? raw : utf8.decode(raw);
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, reason: 'invalid_json' };
+  }
+}
+
+export async function readJsonBody(body: RequestBody, headers: IncomingHttpHeaders, limits: BodyLimits): Promise<BodyResult> {
+  if ('parsed' in body) return fromParsed(body.parsed, limits);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<BodyResult>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, reason: 'body_timeout' }), limits.timeoutMs);
+  });
+  const read = getRawBody(body.stream, { limit: limits.limit, length: headers['content-length'] }).then(
+    (raw): BodyResult => parseJson(raw),
+    (error: { type?: string }): BodyResult => ({
+      ok: false,
+      reason: error.type === 'entity.too.large' ? 'payload_too_large' : 'invalid_body',
+    }),
+  );
+  try {
+    return await Promise.race([read, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// The host app mounted express.json(), express.raw() or express.text() before this router.
+function fromParsed(parsed: unknown, limits: BodyLimits): BodyResult {
+  if (Buffer.isBuffer(parsed) || typeof parsed === 'string') {
+    if (Buffer.byteLength(parsed) > limits.limit) return { ok: false, reason: 'payload_too_large' };
+    return parseJson(parsed);
+  }
+  return { ok: true, value: parsed };
+}

@@ -1,0 +1,101 @@
+/**
+ * The one table from IDWise's `event` strings to this package's emitter events, and the types
+ * listeners see. Everything else (validation, dispatch, docs) reads from here.
+ */
+import { EventEmitter } from 'node:events';
+import type { TSchema } from '@sinclair/typebox';
+import * as S from './schemas.js';
+
+export const KNOWN_EVENTS = {
+  'Finished Journey': { emits: 'journeyCompleted', body: S.FinishedJourneyBody },
+  'Manually Reviewed': { emits: 'manualReview', body: S.ManuallyReviewedBody },
+  'Updated Journey': { emits: 'journeyUpdated', body: S.UpdatedJourneyBody },
+  'AML Monitor Update': { emits: 'amlUpdate', body: S.AmlMonitorUpdateBody },
+  // IDWise's own AML page spells it so in its prose; its example and every other source do not.
+  'AML Monior Update': { emits: 'amlUpdate', body: S.AmlMonitorUpdateBody },
+  'Finished User Steps': { emits: 'userStepsFinished', body: S.FinishedUserStepsBody },
+  'Finished Step': { emits: 'stepFinished', body: S.FinishedStepBody },
+  'Step Submitted': { emits: 'stepFinished', body: S.StepSubmittedBody },
+  'Finished Spot Check': { emits: 'spotCheckFinished', body: S.FinishedSpotCheckBody },
+  'Finished Ongoing Check': { emits: 'spotCheckFinished', body: S.FinishedOngoingCheckBody },
+  'Verification Update Required': { emits: 'verificationUpdateRequired', body: S.VerificationUpdateRequiredBody },
+  'KYC Renewal Deadline Exceeded': { emits: 'kycRenewalDeadlineExceeded', body: S.KycRenewalDeadlineExceededBody },
+} as const satisfies Record<string, { emits: string; body: TSchema }>;
+
+export type KnownEventName = keyof typeof KNOWN_EVENTS;
+
+/** `Updated Journey` with this action is also a manual-review decision (how newer accounts learn of them). */
+export const MANUAL_REVIEW_ACTION = 'Manual Review';
+
+/** The validated envelope of one known IDWise event, exactly as sent. */
+export type KnownPayload<E extends KnownEventName = KnownEventName> = {
+  [K in E]: { readonly event: K; readonly body: S.BodyOf<(typeof KNOWN_EVENTS)[K]['body']> };
+}[E];
+
+export interface UnknownEventPayload {
+  /** An event name this version does not know. */
+  readonly event: string;
+  readonly body: S.BodyOf<typeof S.UnknownEventBody>;
+}
+
+/** Every payload a listener can receive; `event` narrows `body` for the known events. */
+export type IdwisePayload = KnownPayload | UnknownEventPayload;
+
+export type FinishedJourneyPayload = KnownPayload<'Finished Journey'>;
+export type ManuallyReviewedPayload = KnownPayload<'Manually Reviewed'>;
+export type UpdatedJourneyPayload = KnownPayload<'Updated Journey'>;
+export type AmlUpdatePayload = KnownPayload<'AML Monitor Update' | 'AML Monior Update'>;
+export type UserStepsFinishedPayload = KnownPayload<'Finished User Steps'>;
+export type StepFinishedPayload = KnownPayload<'Finished Step' | 'Step Submitted'>;
+export type SpotCheckFinishedPayload = KnownPayload<'Finished Spot Check' | 'Finished Ongoing Check'>;
+export type VerificationUpdateRequiredPayload = KnownPayload<'Verification Update Required'>;
+export type KycRenewalDeadlineExceededPayload = KnownPayload<'KYC Renewal Deadline Exceeded'>;
+export type ManualReviewPayload =
+  | ManuallyReviewedPayload
+  | (UpdatedJourneyPayload & { readonly body: { readonly action: typeof MANUAL_REVIEW_ACTION } });
+
+/** What a listener learns about the delivery besides the payload. */
+export interface DeliveryContext {
+  /** The key this delivery was deduplicated under: `eventId:<id>`, or `sha256:<hex>` when there is no eventId. */
+  readonly dedupeKey: string;
+  readonly eventId: string | undefined;
+  readonly receivedAt: Date;
+  /** Aborts when `handlerTimeoutMs` passes: pass it to fetch and database calls. */
+  readonly signal: AbortSignal;
+  /** False when the store failed and `storeFailure: 'process'` ran the listeners without dedupe. */
+  readonly deduplicated: boolean;
+}
+
+type Listener<P> = [payload: P, ctx: DeliveryContext];
+
+export interface IdwiseEventMap {
+  journeyCompleted: Listener<FinishedJourneyPayload>;
+  manualReview: Listener<ManualReviewPayload>;
+  amlUpdate: Listener<AmlUpdatePayload>;
+  journeyUpdated: Listener<UpdatedJourneyPayload>;
+  userStepsFinished: Listener<UserStepsFinishedPayload>;
+  stepFinished: Listener<StepFinishedPayload>;
+  spotCheckFinished: Listener<SpotCheckFinishedPayload>;
+  verificationUpdateRequired: Listener<VerificationUpdateRequiredPayload>;
+  kycRenewalDeadlineExceeded: Listener<KycRenewalDeadlineExceededPayload>;
+  unknownEvent: Listener<UnknownEventPayload>;
+  /** Every accepted delivery, whatever its event. */
+  webhook: Listener<IdwisePayload>;
+  /** A listener threw or rejected; the delivery was answered 500 (or 503 after a timeout). */
+  handlerError: [error: Error, payload: IdwisePayload, ctx: DeliveryContext];
+}
+
+export type IdwiseEventName = keyof IdwiseEventMap;
+
+/** A plain EventEmitter whose event names and listener arguments are typed. */
+export class IdwiseEventEmitter extends EventEmitter<IdwiseEventMap> {}
+
+/** The emitter events one delivery fires, in order; `webhook` comes last. */
+export function emitterEventsFor(payload: IdwisePayload): IdwiseEventName[] {
+  const known = Object.hasOwn(KNOWN_EVENTS, payload.event) ? KNOWN_EVENTS[payload.event as KnownEventName] : undefined;
+  if (!known) return ['unknownEvent', 'webhook'];
+  if (payload.event === 'Updated Journey' && payload.body.action === MANUAL_REVIEW_ACTION) {
+    return ['manualReview', 'journeyUpdated', 'webhook'];
+  }
+  return [known.emits, 'webhook'];
+}

@@ -1,0 +1,32 @@
+export { idwiseWebhooks, type IdwiseWebhooksRouter } from './express-router.js';
+export { createNodeHandler, type IdwiseNodeHandler } from './node-handler.js';
+export { createPipeline, type WebhookPipeline, type WebhookRequest } from './pipeline.js';
+export { OptionsError, type IdwiseWebhooksOptions } from './options.js';
+export type { AuthOption } from './auth.js';
+export type { Logger } from './logger.js';
+export type { HttpResponse } from './outcomes.js';
+export type { ValidationIssue } from './validate.js';
+export {
+  IdwiseEventEmitter,
+  KNOWN_EVENTS,
+  type AmlUpdatePayload,
+  type DeliveryContext,
+  type FinishedJourneyPayload,
+  type IdwiseEventMap,
+  type IdwiseEventName,
+  type IdwisePayload,
+  type KnownEventName,
+  type KnownPayload,
+  type KycRenewalDeadlineExceededPayload,
+  type ManualReviewPayload,
+  type ManuallyReviewedPayload,
+  type SpotCheckFinishedPayload,
+  type StepFinishedPayload,
+  type UnknownEventPayload,
+  type UpdatedJourneyPayload,
+  type UserStepsFinishedPayload,
+  type VerificationUpdateRequiredPayload,
+} from './events.js';
+export type { FinalDecision, JourneyAction, ManualDecision, SystemDecision } from './schemas.js';
+export type { ClaimResult, DedupeStore } from './stores/dedupe-store.js';
+export { MemoryDedupeStore, type MemoryDedupeStoreOptions } from './stores/memory-store.js';

@@ -1,0 +1,24 @@
+/** The subset of pino's interface this package calls: `logger.warn({ ...fields }, 'message')`. */
+export interface Logger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/**
+ * Used when no logger is given: quiet about the routine, loud about what loses events.
+ * Fields never hold credentials or payload values, only keys, event names and error messages.
+ */
+export const consoleLogger: Logger = {
+  debug() {},
+  info() {},
+  warn(fields, message) {
+    console.warn(`[idwise-webhooks] ${message}`, fields);
+  },
+  error(fields, message) {
+    console.error(`[idwise-webhooks] ${message}`, fields);
+  },
+};
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,0 +1,80 @@
+/**
+ * Every way a delivery can end, and the one place each maps to an HTTP answer. IDWise counts
+ * exactly 200 as delivered and retries anything else after 5, 10 and 15 minutes, so the rule is:
+ * 200 only when the event is safely handled (now or before); a non-200 whenever a retry could
+ * still be needed; 4xx for requests that no retry can fix.
+ */
+import type { BodyFailure } from './body.js';
+import type { ValidationIssue } from './validate.js';
+
+export type Outcome =
+  | { kind: 'processed' }
+  | { kind: 'duplicate' }
+  | { kind: 'in_flight' }
+  | { kind: 'handler_failed' }
+  | { kind: 'handler_timeout' }
+  | { kind: 'store_unavailable' }
+  | { kind: 'closing' }
+  | { kind: 'method_not_allowed' }
+  | { kind: 'forbidden' }
+  | { kind: 'unauthorized'; challenge: string | undefined }
+  | { kind: BodyFailure }
+  | { kind: 'invalid_payload'; issues: ValidationIssue[] };
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+export interface RetryAfter {
+  /** Seconds until a held claim has surely settled or expired: the lease. */
+  claimSeconds: number;
+  /** Seconds to wait out a store outage or a shutdown. */
+  unavailableSeconds: number;
+}
+
+const json = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): HttpResponse => ({
+  status,
+  headers,
+  body,
+});
+
+export function toResponse(outcome: Outcome, retry: RetryAfter): HttpResponse {
+  const later = (seconds: number) => ({ 'Retry-After': String(seconds) });
+  switch (outcome.kind) {
+    case 'processed':
+      return json(200, { status: 'processed' });
+    case 'duplicate':
+      return json(200, { status: 'duplicate' });
+    // Never a 2xx: if the attempt holding the claim then fails, a 2xx here would have lost the event.
+    case 'in_flight':
+      return json(409, { error: 'in_flight' }, later(retry.claimSeconds));
+    case 'handler_failed':
+      return json(500, { error: 'handler_failed' });
+    case 'handler_timeout':
+      return json(503, { error: 'handler_timeout' }, later(retry.claimSeconds));
+    case 'store_unavailable':
+      return json(503, { error: 'store_unavailable' }, later(retry.unavailableSeconds));
+    case 'closing':
+      return json(503, { error: 'shutting_down' }, { ...later(retry.unavailableSeconds), Connection: 'close' });
+    case 'method_not_allowed':
+      return json(405, { error: 'method_not_allowed' }, { Allow: 'POST' });
+    case 'forbidden':
+      return json(403, { error: 'forbidden' });
+    case 'unauthorized':
+      return json(401, { error: 'unauthorized' }, outcome.challenge ? { 'WWW-Authenticate': outcome.challenge } : {});
+    case 'unsupported_media_type':
+      return json(415, { error: 'unsupported_media_type' });
+    case 'payload_too_large':
+      return json(413, { error: 'payload_too_large' }, { Connection: 'close' });
+    // The body may still be arriving (or never will): close rather than wait to drain it.
+    case 'body_timeout':
+    case 'invalid_body':
+      return json(400, { error: outcome.kind }, { Connection: 'close' });
+    case 'invalid_json':
+      return json(400, { error: 'invalid_json' });
+    case 'invalid_payload':
+      return json(400, { error: 'invalid_payload', details: outcome.issues });
+  }
+}

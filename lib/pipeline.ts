@@ -1,0 +1,180 @@
+/**
+ * The framework-free core: authenticate → read → validate → claim → dispatch → settle, over plain
+ * values. The Express router and the node:http handler only translate a request into a
+ * `WebhookRequest` and write the `HttpResponse` back.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { createAuthenticator } from './auth.js';
+import { acceptsContentType, readJsonBody, type RequestBody } from './body.js';
+import { dedupeKeyOf } from './dedupe-key.js';
+import { runListeners, toError, type ListenerRun } from './dispatch.js';
+import { emitterEventsFor, type DeliveryContext, type IdwiseEventEmitter, type IdwisePayload } from './events.js';
+import { resolveOptions, type IdwiseWebhooksOptions } from './options.js';
+import { toResponse, type HttpResponse, type Outcome } from './outcomes.js';
+import type { ClaimResult } from './stores/dedupe-store.js';
+import { payloadValidator } from './validate.js';
+
+export interface WebhookRequest {
+  method: string;
+  headers: IncomingHttpHeaders;
+  /** The caller's address as the framework sees it (Express: `req.ip`, honouring `trust proxy`). */
+  ip: string | undefined;
+  body: RequestBody;
+}
+
+export interface WebhookPipeline {
+  readonly events: IdwiseEventEmitter;
+  /** The route path the faces mount. */
+  readonly path: string;
+  handle(request: WebhookRequest): Promise<HttpResponse>;
+  /** Answer 503 from now on, wait for every delivery in progress (and its store update), then resolve. */
+  close(): Promise<void>;
+}
+
+type StoreResult<T> = { ok: true; value: T } | { ok: false; error: Error };
+
+const TIMED_OUT = Symbol('timed out');
+
+export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline {
+  const o = resolveOptions(options);
+  const { events, logger, store } = o;
+  const authenticate = createAuthenticator(o.auth);
+  const validate = payloadValidator();
+  const retry = { claimSeconds: Math.ceil(o.leaseMs / 1000), unavailableSeconds: 5 };
+  const respond = (outcome: Outcome) => toResponse(outcome, retry);
+  const pending = new Set<Promise<unknown>>();
+  const unheard = new Set<string>();
+  let closing = false;
+
+  function track(work: Promise<unknown>): void {
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  }
+
+  async function storeCall<T>(operation: string, call: () => Promise<T>): Promise<StoreResult<T>> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`store.${operation} took longer than storeTimeoutMs (${o.storeTimeoutMs} ms)`)), o.storeTimeoutMs);
+    });
+    try {
+      return { ok: true, value: await Promise.race([call(), timeout]) };
+    } catch (error) {
+      return { ok: false, error: toError(error) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function handle(request: WebhookRequest): Promise<HttpResponse> {
+    if (closing) return respond({ kind: 'closing' });
+    const work = receive(request);
+    track(work);
+    return respond(await work);
+  }
+
+  async function receive(request: WebhookRequest): Promise<Outcome> {
+    if (request.method !== 'POST') return { kind: 'method_not_allowed' };
+    if (o.allowedIps && !o.allowedIps(request.ip)) {
+      logger.warn({ ip: request.ip }, 'refused a webhook from an address outside allowedIps');
+      return { kind: 'forbidden' };
+    }
+    const auth = authenticate(request.headers);
+    if (!auth.ok) {
+      logger.warn({ reason: auth.reason, ip: request.ip }, 'refused a webhook without valid credentials');
+      return { kind: 'unauthorized', challenge: auth.challenge };
+    }
+    if (!acceptsContentType(request.headers)) return { kind: 'unsupported_media_type' };
+
+    const body = await readJsonBody(request.body, request.headers, { limit: o.limit, timeoutMs: o.bodyTimeoutMs });
+    if (!body.ok) return { kind: body.reason };
+    const checked = validate(body.value);
+    if (!checked.valid) return { kind: 'invalid_payload', issues: checked.issues };
+    const payload = checked.payload;
+    let key: string;
+    try {
+      key = dedupeKeyOf(payload);
+    } catch {
+      // Only a payload without eventId is hashed, and only absurd nesting makes that overflow the stack.
+      return { kind: 'invalid_payload', issues: [{ path: '/body', message: 'must not nest this deeply' }] };
+    }
+
+    const claim = await storeCall<ClaimResult>('claim', () => store.claim(key, o.leaseMs));
+    if (!claim.ok) {
+      if (o.storeFailure === 'reject') {
+        logger.error({ dedupeKey: key, error: claim.error.message }, 'dedupe store failed; answered 503 so IDWise retries');
+        return { kind: 'store_unavailable' };
+      }
+      logger.warn({ dedupeKey: key, error: claim.error.message }, 'dedupe store failed; running listeners without dedupe');
+      return deliver(payload, key, undefined);
+    }
+    switch (claim.value.state) {
+      case 'done':
+        logger.debug({ dedupeKey: key }, 'duplicate delivery; already handled');
+        return { kind: 'duplicate' };
+      case 'in-flight':
+        logger.debug({ dedupeKey: key }, 'delivery of an event still being handled');
+        return { kind: 'in_flight' };
+      case 'claimed':
+        return deliver(payload, key, claim.value.token);
+    }
+  }
+
+  async function deliver(payload: IdwisePayload, key: string, token: string | undefined): Promise<Outcome> {
+    const controller = new AbortController();
+    const ctx: DeliveryContext = {
+      dedupeKey: key,
+      eventId: payload.body.eventId,
+      receivedAt: new Date(),
+      signal: controller.signal,
+      deduplicated: token !== undefined,
+    };
+    const settled = runListeners(events, emitterEventsFor(payload), [payload, ctx]).then((run) => settle(run, payload, ctx, token));
+
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(resolve, o.handlerTimeoutMs, TIMED_OUT);
+    });
+    const first = await Promise.race([settled, timeout]);
+    clearTimeout(timer);
+    if (first === TIMED_OUT) {
+      controller.abort(new Error(`handlerTimeoutMs (${o.handlerTimeoutMs} ms) passed`));
+      logger.warn({ dedupeKey: key, event: payload.event }, 'listeners outlived handlerTimeoutMs; answered 503, the claim settles when they do');
+      // The claim stays held until the listeners settle, so IDWise's retry cannot run them twice at once.
+      track(settled);
+      return { kind: 'handler_timeout' };
+    }
+    return first ? { kind: 'processed' } : { kind: 'handler_failed' };
+  }
+
+  /** Records the outcome in the store. Never throws: it may run after the answer was sent. */
+  async function settle(run: ListenerRun, payload: IdwisePayload, ctx: DeliveryContext, token: string | undefined): Promise<boolean> {
+    const key = ctx.dedupeKey;
+    if (run.ok) {
+      if (run.listeners === 0 && !unheard.has(payload.event)) {
+        unheard.add(payload.event);
+        logger.warn({ event: payload.event }, 'no listener for this event; it was acknowledged and dropped');
+      }
+      if (token !== undefined) {
+        const done = await storeCall('complete', () => store.complete(key, token, o.retentionMs));
+        // The listeners did succeed, so the answer stays 200; the claim simply expires after leaseMs.
+        if (!done.ok) logger.error({ dedupeKey: key, error: done.error.message }, 'could not mark the event done; a later retry may run it again');
+      }
+      return true;
+    }
+    logger.error({ dedupeKey: key, event: payload.event, error: run.error.message }, 'a listener failed; answered non-200 so IDWise retries');
+    const reported = await runListeners(events, ['handlerError'], [run.error, payload, ctx]);
+    if (!reported.ok) logger.error({ dedupeKey: key, error: reported.error.message }, 'a handlerError listener failed');
+    if (token !== undefined) {
+      const released = await storeCall('release', () => store.release(key, token));
+      if (!released.ok) logger.error({ dedupeKey: key, error: released.error.message }, 'could not release the claim; a retry waits for leaseMs');
+    }
+    return false;
+  }
+
+  async function close(): Promise<void> {
+    closing = true;
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+  }
+
+  return { events, path: o.path, handle, close };
+}
