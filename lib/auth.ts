@@ -15,7 +15,8 @@ export type AuthOption =
   | { type: 'header'; name: string; values: string[] }
   | { type: 'none'; allowInProduction?: boolean };
 
-export type AuthResult = { ok: true } | { ok: false; reason: 'missing_credentials' | 'invalid_credentials'; challenge?: string };
+export type AuthResult =
+  { ok: true } | { ok: false; reason: 'missing_credentials' | 'invalid_credentials'; challenge?: string };
 
 export type Authenticator = (headers: IncomingHttpHeaders) => AuthResult;
 

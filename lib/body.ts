@@ -7,7 +7,8 @@ import type { Readable } from 'node:stream';
 import contentType from 'content-type';
 import getRawBody from 'raw-body';
 
-export type BodyFailure = 'unsupported_media_type' | 'payload_too_large' | 'invalid_body' | 'body_timeout' | 'invalid_json';
+export type BodyFailure =
+  'unsupported_media_type' | 'payload_too_large' | 'invalid_body' | 'body_timeout' | 'invalid_json';
 
 export type BodyResult = { ok: true; value: unknown } | { ok: false; reason: BodyFailure };
 
@@ -47,7 +48,11 @@ export function parseJson(raw: Buffer | string): BodyResult {
   }
 }
 
-export async function readJsonBody(body: RequestBody, headers: IncomingHttpHeaders, limits: BodyLimits): Promise<BodyResult> {
+export async function readJsonBody(
+  body: RequestBody,
+  headers: IncomingHttpHeaders,
+  limits: BodyLimits,
+): Promise<BodyResult> {
   if ('parsed' in body) return fromParsed(body.parsed, limits);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<BodyResult>((resolve) => {

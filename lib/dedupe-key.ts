@@ -14,5 +14,7 @@ const canonicalJson = configure({ deterministic: true, circularValue: TypeError,
 export function dedupeKeyOf(payload: IdwisePayload): string {
   const { eventId } = payload.body;
   if (typeof eventId === 'string') return `eventId:${eventId}`;
-  return `sha256:${createHash('sha256').update(canonicalJson(payload) as string).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(canonicalJson(payload) as string)
+    .digest('hex')}`;
 }

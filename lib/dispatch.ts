@@ -7,7 +7,11 @@ import type { EventEmitter } from 'node:events';
 
 export type ListenerRun = { ok: true; listeners: number } | { ok: false; listeners: number; error: Error };
 
-export async function runListeners(emitter: EventEmitter, names: readonly string[], args: readonly unknown[]): Promise<ListenerRun> {
+export async function runListeners(
+  emitter: EventEmitter,
+  names: readonly string[],
+  args: readonly unknown[],
+): Promise<ListenerRun> {
   // rawListeners, so that a `once` listener removes itself as it would under emit().
   const listeners = names.flatMap((name) => emitter.rawListeners(name) as ((...a: unknown[]) => unknown)[]);
   const results = await Promise.allSettled(

@@ -1,17 +1,32 @@
-/** The Express face: reads the request into the pipeline and writes its answer. Nothing else. */
+/**
+ * The Express face: matches the route, reads the request into the pipeline, writes its answer.
+ *
+ * It does not import express. Matching one fixed path needs no router, and not importing means
+ * no second copy of express beside the app's, no tie to Express 4 or 5, and no need for
+ * `@types/express` in the user's project: the type below is structural over node:http.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Router, type Request, type Response } from 'express';
 import type { IdwiseEventEmitter } from './events.js';
 import type { IdwiseWebhooksOptions } from './options.js';
 import { createPipeline } from './pipeline.js';
 import { requestBody } from './request-body.js';
+import { pathname } from './request-path.js';
+import { writeResponse } from './write-response.js';
 
-/**
- * Mount with `app.use()`. Typed structurally over node:http so that it fits Express 4 and 5 and
- * does not require `@types/express` in the user's project.
- */
+type Next = (error?: unknown) => void;
+
+/** What Express adds to node's request and this face reads. */
+interface ExpressRequest extends IncomingMessage {
+  /** Path relative to where the router is mounted. */
+  path?: string;
+  /** Client address; honours the app's `trust proxy` setting. */
+  ip?: string;
+  body?: unknown;
+}
+
+/** Mount with `app.use(webhooks)`. Also a plain `(req, res, next)` middleware for connect-style servers. */
 export interface IdwiseWebhooksRouter {
-  (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+  (req: IncomingMessage, res: ServerResponse, next: Next): void;
   /** Subscribe here: `webhooks.events.on('journeyCompleted', async (payload, ctx) => { ... })`. */
   readonly events: IdwiseEventEmitter;
   /** Stop accepting (503), wait for deliveries in progress and their store updates, then resolve. */
@@ -20,15 +35,22 @@ export interface IdwiseWebhooksRouter {
 
 export function idwiseWebhooks(options: IdwiseWebhooksOptions): IdwiseWebhooksRouter {
   const pipeline = createPipeline(options);
-  const router = Router();
-  router.all(pipeline.path, (req: Request, res: Response, next: (error?: unknown) => void) => {
-    // Express 4 does not catch a rejected promise; hand any (unexpected) error to next() explicitly.
+  const { path } = pipeline;
+  const withSlash = `${path}/`;
+  const middleware = (req: ExpressRequest, res: ServerResponse, next: Next) => {
+    const requested = req.path ?? pathname(req.url);
+    // Express's own routing is lenient about one trailing slash; so is this.
+    if (requested !== path && requested !== withSlash) return next();
     pipeline
-      .handle({ method: req.method, headers: req.headers, ip: req.ip, body: requestBody(req) })
-      .then(({ status, headers, body }) => {
-        res.status(status).set(headers).json(body);
+      .handle({
+        method: req.method ?? 'GET',
+        headers: req.headers,
+        ip: req.ip ?? req.socket.remoteAddress,
+        body: requestBody(req),
       })
+      .then((response) => writeResponse(res, response))
+      // Express 4 does not catch rejected promises; pass any unexpected error on explicitly.
       .catch(next);
-  });
-  return Object.assign(router, { events: pipeline.events, close: pipeline.close }) as unknown as IdwiseWebhooksRouter;
+  };
+  return Object.assign(middleware, { events: pipeline.events, close: pipeline.close }) as IdwiseWebhooksRouter;
 }

@@ -6,9 +6,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IdwiseEventEmitter } from './events.js';
 import type { IdwiseWebhooksOptions } from './options.js';
-import type { HttpResponse } from './outcomes.js';
 import { createPipeline } from './pipeline.js';
 import { requestBody } from './request-body.js';
+import { pathname } from './request-path.js';
+import { writeResponse } from './write-response.js';
 
 export interface IdwiseNodeHandler {
   (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
@@ -16,31 +17,25 @@ export interface IdwiseNodeHandler {
   close(): Promise<void>;
 }
 
-const NOT_FOUND: HttpResponse = { status: 404, headers: {}, body: { error: 'not_found' } };
-
 export function createNodeHandler(options: IdwiseWebhooksOptions): IdwiseNodeHandler {
   const pipeline = createPipeline(options);
   const handler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    if ((query === -1 ? url : url.slice(0, query)) !== pipeline.path) {
+    if (pathname(req.url) !== pipeline.path) {
       if (next) return next();
-      return write(res, NOT_FOUND);
+      return writeResponse(res, { status: 404, headers: {}, body: { error: 'not_found' } });
     }
+    // Behind a proxy, the allowlist sees the proxy's address here: node:http knows no `trust proxy`.
     pipeline
-      .handle({ method: req.method ?? 'GET', headers: req.headers, ip: req.socket.remoteAddress, body: requestBody(req) })
-      .then((response) => write(res, response))
-      .catch((error: unknown) => (next ? next(error) : write(res, { status: 500, headers: {}, body: { error: 'internal_error' } })));
+      .handle({
+        method: req.method ?? 'GET',
+        headers: req.headers,
+        ip: req.socket.remoteAddress,
+        body: requestBody(req),
+      })
+      .then((response) => writeResponse(res, response))
+      .catch((error: unknown) =>
+        next ? next(error) : writeResponse(res, { status: 500, headers: {}, body: { error: 'internal_error' } }),
+      );
   };
   return Object.assign(handler, { events: pipeline.events, close: pipeline.close });
-}
-
-function write(res: ServerResponse, { status, headers, body }: HttpResponse): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-  });
-  res.end(text);
 }

@@ -84,7 +84,12 @@ function secrets(option: string, value: unknown, example: string): string[] {
       fail(`${option}[${i}]`, secret, 'a non-empty string (is the environment variable set?)', example);
     }
     if (secret.trim() !== secret) {
-      fail(`${option}[${i}]`, secret, 'free of leading or trailing whitespace (a stray newline from a secrets file?)', example);
+      fail(
+        `${option}[${i}]`,
+        secret,
+        'free of leading or trailing whitespace (a stray newline from a secrets file?)',
+        example,
+      );
     }
   });
   return value as string[];
@@ -92,22 +97,30 @@ function secrets(option: string, value: unknown, example: string): string[] {
 
 function resolveAuth(auth: unknown): AuthOption {
   if (auth === undefined) {
-    fail('auth', auth, "set: IDWise's dashboard sends Basic, Bearer or custom-header credentials; use { type: 'none' } only behind your own gate", EXAMPLE_AUTH);
+    fail(
+      'auth',
+      auth,
+      "set: IDWise's dashboard sends Basic, Bearer or custom-header credentials; use { type: 'none' } only behind your own gate",
+      EXAMPLE_AUTH,
+    );
   }
   const a = auth as Record<string, unknown>;
   switch (typeof auth === 'object' && auth !== null ? a.type : undefined) {
     case 'bearer':
       return { type: 'bearer', tokens: secrets('auth.tokens', a.tokens, EXAMPLE_AUTH) };
     case 'basic': {
-      const example = "auth: { type: 'basic', credentials: [{ username: 'idwise', password: process.env.IDWISE_WEBHOOK_PASSWORD }] }";
+      const example =
+        "auth: { type: 'basic', credentials: [{ username: 'idwise', password: process.env.IDWISE_WEBHOOK_PASSWORD }] }";
       const list = a.credentials;
-      if (!Array.isArray(list) || list.length === 0) fail('auth.credentials', list, 'a non-empty array of { username, password }', example);
+      if (!Array.isArray(list) || list.length === 0)
+        fail('auth.credentials', list, 'a non-empty array of { username, password }', example);
       return {
         type: 'basic',
         credentials: list.map((c: { username?: unknown; password?: unknown }, i) => {
           const [username] = secrets(`auth.credentials[${i}].username`, [c?.username], example);
           const [password] = secrets(`auth.credentials[${i}].password`, [c?.password], example);
-          if (username!.includes(':')) fail(`auth.credentials[${i}].username`, username, 'free of ":" (Basic auth splits there)', example);
+          if (username!.includes(':'))
+            fail(`auth.credentials[${i}].username`, username, 'free of ":" (Basic auth splits there)', example);
           return { username: username!, password: password! };
         }),
       };
@@ -123,7 +136,9 @@ function resolveAuth(auth: unknown): AuthOption {
       if (process.env.NODE_ENV === 'production' && a.allowInProduction !== true) {
         throw new OptionsError(
           "idwiseWebhooks: auth { type: 'none' } in NODE_ENV=production lets anyone on the internet post verification results. " +
-            "Configure credentials in IDWise's webhook settings and pass them, e.g. idwiseWebhooks({ " + EXAMPLE_AUTH + ' }), ' +
+            "Configure credentials in IDWise's webhook settings and pass them, e.g. idwiseWebhooks({ " +
+            EXAMPLE_AUTH +
+            ' }), ' +
             "or, if a gateway in front already authenticates IDWise, say so: auth: { type: 'none', allowInProduction: true }.",
         );
       }
@@ -135,12 +150,20 @@ function resolveAuth(auth: unknown): AuthOption {
 
 function isStore(value: unknown): value is DedupeStore {
   const s = value as Record<string, unknown>;
-  return typeof value === 'object' && value !== null && ['claim', 'complete', 'release'].every((m) => typeof s[m] === 'function');
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    ['claim', 'complete', 'release'].every((m) => typeof s[m] === 'function')
+  );
 }
 
 function isLogger(value: unknown): value is Logger {
   const l = value as Record<string, unknown>;
-  return typeof value === 'object' && value !== null && ['debug', 'info', 'warn', 'error'].every((m) => typeof l[m] === 'function');
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    ['debug', 'info', 'warn', 'error'].every((m) => typeof l[m] === 'function')
+  );
 }
 
 export function resolveOptions(input: IdwiseWebhooksOptions): ResolvedOptions {
@@ -149,10 +172,12 @@ export function resolveOptions(input: IdwiseWebhooksOptions): ResolvedOptions {
   const auth = resolveAuth(o.auth);
 
   const path = o.path ?? '/webhooks/idwise';
-  if (typeof path !== 'string' || !path.startsWith('/')) fail('path', path, 'a string starting with "/"', "path: '/webhooks/idwise'");
+  if (typeof path !== 'string' || !path.startsWith('/'))
+    fail('path', path, 'a string starting with "/"', "path: '/webhooks/idwise'");
 
   const store = o.store ?? new MemoryDedupeStore();
-  if (!isStore(store)) fail('store', store, 'a DedupeStore with claim, complete and release methods', 'store: new MemoryDedupeStore()');
+  if (!isStore(store))
+    fail('store', store, 'a DedupeStore with claim, complete and release methods', 'store: new MemoryDedupeStore()');
 
   const leaseMs = positiveInteger(o, 'leaseMs', 60_000);
   const retentionMs = positiveInteger(o, 'retentionMs', 24 * 60 * 60_000);
@@ -166,24 +191,33 @@ export function resolveOptions(input: IdwiseWebhooksOptions): ResolvedOptions {
 
   const rawLimit = o.limit ?? '64kb';
   const limit = typeof rawLimit === 'string' || typeof rawLimit === 'number' ? bytes.parse(rawLimit) : null;
-  if (limit === null || !Number.isSafeInteger(limit) || limit <= 0) fail('limit', rawLimit, "a positive byte count or a size like '64kb'", "limit: '64kb'");
+  if (limit === null || !Number.isSafeInteger(limit) || limit <= 0)
+    fail('limit', rawLimit, "a positive byte count or a size like '64kb'", "limit: '64kb'");
 
   const storeFailure = o.storeFailure ?? 'reject';
-  if (storeFailure !== 'reject' && storeFailure !== 'process') fail('storeFailure', storeFailure, "'reject' or 'process'", "storeFailure: 'reject'");
+  if (storeFailure !== 'reject' && storeFailure !== 'process')
+    fail('storeFailure', storeFailure, "'reject' or 'process'", "storeFailure: 'reject'");
 
   let allowedIps: IpAllowlist | undefined;
   if (o.allowedIps !== undefined) {
     const example = "allowedIps: ['203.0.113.0/24', '2001:db8::/32']";
-    if (!Array.isArray(o.allowedIps) || o.allowedIps.some((e) => typeof e !== 'string')) fail('allowedIps', o.allowedIps, 'an array of IP addresses or CIDR ranges', example);
+    if (!Array.isArray(o.allowedIps) || o.allowedIps.some((e) => typeof e !== 'string'))
+      fail('allowedIps', o.allowedIps, 'an array of IP addresses or CIDR ranges', example);
     try {
       allowedIps = parseAllowlist(o.allowedIps as string[]);
     } catch (error) {
-      fail('allowedIps', o.allowedIps, `valid IPv4/IPv6 addresses or CIDR ranges (${(error as Error).message})`, example);
+      fail(
+        'allowedIps',
+        o.allowedIps,
+        `valid IPv4/IPv6 addresses or CIDR ranges (${(error as Error).message})`,
+        example,
+      );
     }
   }
 
   const logger = o.logger ?? consoleLogger;
-  if (!isLogger(logger)) fail('logger', logger, 'an object with debug, info, warn and error methods (pino works)', 'logger: pino()');
+  if (!isLogger(logger))
+    fail('logger', logger, 'an object with debug, info, warn and error methods (pino works)', 'logger: pino()');
 
   const events = o.events ?? new EventEmitter();
   if (!(events instanceof EventEmitter)) fail('events', events, 'an EventEmitter', 'events: new EventEmitter()');
@@ -193,7 +227,18 @@ export function resolveOptions(input: IdwiseWebhooksOptions): ResolvedOptions {
   }
 
   return {
-    auth, path, store, leaseMs, retentionMs, limit, handlerTimeoutMs, storeTimeoutMs, bodyTimeoutMs, storeFailure,
-    allowedIps, logger, events: events as IdwiseEventEmitter,
+    auth,
+    path,
+    store,
+    leaseMs,
+    retentionMs,
+    limit,
+    handlerTimeoutMs,
+    storeTimeoutMs,
+    bodyTimeoutMs,
+    storeFailure,
+    allowedIps,
+    logger,
+    events: events as IdwiseEventEmitter,
   };
 }

@@ -54,7 +54,10 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   async function storeCall<T>(operation: string, call: () => Promise<T>): Promise<StoreResult<T>> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`store.${operation} took longer than storeTimeoutMs (${o.storeTimeoutMs} ms)`)), o.storeTimeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`store.${operation} took longer than storeTimeoutMs (${o.storeTimeoutMs} ms)`)),
+        o.storeTimeoutMs,
+      );
     });
     try {
       return { ok: true, value: await Promise.race([call(), timeout]) };
@@ -101,10 +104,16 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
     const claim = await storeCall<ClaimResult>('claim', () => store.claim(key, o.leaseMs));
     if (!claim.ok) {
       if (o.storeFailure === 'reject') {
-        logger.error({ dedupeKey: key, error: claim.error.message }, 'dedupe store failed; answered 503 so IDWise retries');
+        logger.error(
+          { dedupeKey: key, error: claim.error.message },
+          'dedupe store failed; answered 503 so IDWise retries',
+        );
         return { kind: 'store_unavailable' };
       }
-      logger.warn({ dedupeKey: key, error: claim.error.message }, 'dedupe store failed; running listeners without dedupe');
+      logger.warn(
+        { dedupeKey: key, error: claim.error.message },
+        'dedupe store failed; running listeners without dedupe',
+      );
       return deliver(payload, key, undefined);
     }
     switch (claim.value.state) {
@@ -128,7 +137,9 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       signal: controller.signal,
       deduplicated: token !== undefined,
     };
-    const settled = runListeners(events, emitterEventsFor(payload), [payload, ctx]).then((run) => settle(run, payload, ctx, token));
+    const settled = runListeners(events, emitterEventsFor(payload), [payload, ctx]).then((run) =>
+      settle(run, payload, ctx, token),
+    );
 
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
@@ -138,7 +149,10 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
     clearTimeout(timer);
     if (first === TIMED_OUT) {
       controller.abort(new Error(`handlerTimeoutMs (${o.handlerTimeoutMs} ms) passed`));
-      logger.warn({ dedupeKey: key, event: payload.event }, 'listeners outlived handlerTimeoutMs; answered 503, the claim settles when they do');
+      logger.warn(
+        { dedupeKey: key, event: payload.event },
+        'listeners outlived handlerTimeoutMs; answered 503, the claim settles when they do',
+      );
       // The claim stays held until the listeners settle, so IDWise's retry cannot run them twice at once.
       track(settled);
       return { kind: 'handler_timeout' };
@@ -147,7 +161,12 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   }
 
   /** Records the outcome in the store. Never throws: it may run after the answer was sent. */
-  async function settle(run: ListenerRun, payload: IdwisePayload, ctx: DeliveryContext, token: string | undefined): Promise<boolean> {
+  async function settle(
+    run: ListenerRun,
+    payload: IdwisePayload,
+    ctx: DeliveryContext,
+    token: string | undefined,
+  ): Promise<boolean> {
     const key = ctx.dedupeKey;
     if (run.ok) {
       if (run.listeners === 0 && !unheard.has(payload.event)) {
@@ -157,16 +176,27 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       if (token !== undefined) {
         const done = await storeCall('complete', () => store.complete(key, token, o.retentionMs));
         // The listeners did succeed, so the answer stays 200; the claim simply expires after leaseMs.
-        if (!done.ok) logger.error({ dedupeKey: key, error: done.error.message }, 'could not mark the event done; a later retry may run it again');
+        if (!done.ok)
+          logger.error(
+            { dedupeKey: key, error: done.error.message },
+            'could not mark the event done; a later retry may run it again',
+          );
       }
       return true;
     }
-    logger.error({ dedupeKey: key, event: payload.event, error: run.error.message }, 'a listener failed; answered non-200 so IDWise retries');
+    logger.error(
+      { dedupeKey: key, event: payload.event, error: run.error.message },
+      'a listener failed; answered non-200 so IDWise retries',
+    );
     const reported = await runListeners(events, ['handlerError'], [run.error, payload, ctx]);
     if (!reported.ok) logger.error({ dedupeKey: key, error: reported.error.message }, 'a handlerError listener failed');
     if (token !== undefined) {
       const released = await storeCall('release', () => store.release(key, token));
-      if (!released.ok) logger.error({ dedupeKey: key, error: released.error.message }, 'could not release the claim; a retry waits for leaseMs');
+      if (!released.ok)
+        logger.error(
+          { dedupeKey: key, error: released.error.message },
+          'could not release the claim; a retry waits for leaseMs',
+        );
     }
     return false;
   }

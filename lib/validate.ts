@@ -27,7 +27,14 @@ export function payloadValidator(): PayloadValidator {
 function compile(): PayloadValidator {
   // Defaults, coercion and removal are all off: listeners get the payload exactly as IDWise sent it.
   // One error, not all: reporting every error of a hostile 64 kB array is work an attacker controls.
-  const ajv = new Ajv({ allErrors: false, coerceTypes: false, useDefaults: false, removeAdditional: false, strict: true, allowUnionTypes: true });
+  const ajv = new Ajv({
+    allErrors: false,
+    coerceTypes: false,
+    useDefaults: false,
+    removeAdditional: false,
+    strict: true,
+    allowUnionTypes: true,
+  });
   const envelope = ajv.compile(Envelope(Type.String(), UnknownEventBody));
   const byEvent = new Map<string, ValidateFunction>();
   for (const [name, { body }] of Object.entries(KNOWN_EVENTS)) {

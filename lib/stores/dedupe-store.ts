@@ -7,10 +7,7 @@
  * to mark that newer attempt done or delete it. Hence `complete` and `release` take the token and
  * change nothing when it no longer matches.
  */
-export type ClaimResult =
-  | { state: 'claimed'; token: string }
-  | { state: 'in-flight' }
-  | { state: 'done' };
+export type ClaimResult = { state: 'claimed'; token: string } | { state: 'in-flight' } | { state: 'done' };
 
 export interface DedupeStore {
   /** Take the key for `leaseMs`, unless another attempt holds it or it is already done. */

@@ -80,4 +80,3 @@ export class MemoryDedupeStore implements DedupeStore {
     return entry;
   }
 }
-
