@@ -8,7 +8,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['spec/unit/**/*.spec.ts', 'spec/stores/**/*.spec.ts', 'spec/process/**/*.spec.ts'],
+          include: [
+            'spec/unit/**/*.spec.ts',
+            'spec/stores/**/*.spec.ts',
+            'spec/process/**/*.spec.ts',
+            'spec/fuzz/**/*.spec.ts',
+            'spec/simulation/**/*.spec.ts',
+            'spec/package/**/*.spec.ts',
+          ],
         },
       },
       {
