@@ -1,0 +1,114 @@
+/**
+ * The package as users get it: `npm pack`, installed from the tarball into a scratch project
+ * outside this repo (so nothing resolves from our own node_modules), then imported from ESM,
+ * required from CommonJS and type-checked from TypeScript, each answering a real delivery on
+ * Express 4 and Express 5.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = resolve(import.meta.dirname, '../..');
+const npm = (args: string[], cwd: string) =>
+  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd, encoding: 'utf8' });
+const node = (file: string, cwd: string) => execFileSync(process.execPath, [file], { cwd, encoding: 'utf8' });
+
+// One script, written once per module system: mount on the given express, send one delivery, print the answer.
+const program = (load: string, expressName: string) => `${load}
+const app = express();
+const webhooks = idwiseWebhooks({ auth: { type: 'bearer', tokens: ['t0ken'] }, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+let heard = '';
+webhooks.events.on('journeyCompleted', (payload) => { heard = payload.body.journeyId; });
+app.use(webhooks);
+const server = app.listen(0, '127.0.0.1', async () => {
+  const payload = buildEvent('Finished Journey');
+  const res = await fetch('http://127.0.0.1:' + server.address().port + '/webhooks/idwise', {
+    method: 'POST', headers: { authorization: 'Bearer t0ken', 'content-type': 'application/json' }, body: JSON.stringify(payload),
+  });
+  console.log(JSON.stringify({ express: '${expressName}', status: res.status, body: await res.json(), heard: heard === payload.body.journeyId }));
+  server.close();
+});
+`;
+
+describe('the packed tarball', () => {
+  let scratch: string;
+  let tarball: string;
+
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'idwise-webhooks-pack-'));
+    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', scratch], repo)) as { filename: string; files: { path: string }[] }[];
+    tarball = join(scratch, packed[0]!.filename);
+    writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
+    npm(['install', tarball, 'express@^5', 'express4@npm:express@^4', '@types/node@^20', '@types/express@^5'], scratch);
+  }, 180_000);
+
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('holds the built code, types, README and licence, and no sources, specs or source maps', () => {
+    const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(listing).toContain('package/dist/esm/index.js');
+    expect(listing).toContain('package/dist/cjs/index.js');
+    expect(listing).toContain('package/dist/cjs/index.d.ts');
+    expect(listing).toContain('package/README.md');
+    expect(listing).toContain('package/LICENSE');
+    expect(listing.filter((f) => /\/(lib|spec|bench)\/|\.map$|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
+  });
+
+  for (const expressName of ['express', 'express4']) {
+    it(`is imported from an ES module and answers a delivery on ${expressName}`, () => {
+      writeFileSync(
+        join(scratch, `esm-${expressName}.mjs`),
+        program(`import express from '${expressName}';\nimport { idwiseWebhooks } from 'idwise-webhooks';\nimport { buildEvent } from 'idwise-webhooks/testing';`, expressName),
+      );
+      const out = JSON.parse(node(`esm-${expressName}.mjs`, scratch));
+      expect(out).toEqual({ express: expressName, status: 200, body: { status: 'processed' }, heard: true });
+    }, 30_000);
+
+    it(`is required from CommonJS and answers a delivery on ${expressName}`, () => {
+      writeFileSync(
+        join(scratch, `cjs-${expressName}.cjs`),
+        program(`const express = require('${expressName}');\nconst { idwiseWebhooks } = require('idwise-webhooks');\nconst { buildEvent } = require('idwise-webhooks/testing');`, expressName),
+      );
+      const out = JSON.parse(node(`cjs-${expressName}.cjs`, scratch));
+      expect(out).toEqual({ express: expressName, status: 200, body: { status: 'processed' }, heard: true });
+    }, 30_000);
+  }
+
+  for (const moduleResolution of ['nodenext', 'bundler']) {
+    it(`type-checks a TypeScript user with moduleResolution ${moduleResolution}, and catches a misspelt event`, () => {
+      const dir = join(scratch, `ts-${moduleResolution}`);
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      const module = moduleResolution === 'nodenext' ? 'nodenext' : 'esnext';
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module, moduleResolution, target: 'es2022', types: ['node'], typeRoots: ['../node_modules/@types'] }, include: ['*.mts'] }),
+      );
+      writeFileSync(
+        join(dir, 'app.mts'),
+        `import express from 'express';
+import { idwiseWebhooks, type FinishedJourneyPayload } from 'idwise-webhooks';
+import { buildEvent } from 'idwise-webhooks/testing';
+const webhooks = idwiseWebhooks({ auth: { type: 'bearer', tokens: ['t'] } });
+webhooks.events.on('journeyCompleted', async (payload: FinishedJourneyPayload, ctx) => {
+  const id: string = payload.body.journeyId;
+  ctx.signal.throwIfAborted();
+  void id;
+});
+webhooks.events.on('amlUpdate', (payload) => {
+  const version: number | undefined = payload.body.updatedAMLVersionNumber;
+  void version;
+});
+// @ts-expect-error: a misspelt event name is a type error
+webhooks.events.on('journeyComplete', () => {});
+express().use(webhooks);
+void buildEvent('Finished Journey').body.journeyId;
+`,
+      );
+      const tsc = join(repo, 'node_modules/typescript/bin/tsc');
+      expect(() => execFileSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8', cwd: dir })).not.toThrow();
+    }, 60_000);
+  }
+});
