@@ -169,7 +169,8 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   ): Promise<boolean> {
     const key = ctx.dedupeKey;
     if (run.ok) {
-      if (run.listeners === 0 && !unheard.has(payload.event)) {
+      // Bounded: event names come from the sender, and one warning per name is all that is useful.
+      if (run.listeners === 0 && !unheard.has(payload.event) && unheard.size < 100) {
         unheard.add(payload.event);
         logger.warn({ event: payload.event }, 'no listener for this event; it was acknowledged and dropped');
       }
