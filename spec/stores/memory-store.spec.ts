@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryDedupeStore } from '../../lib/stores/memory-store.js';
+import { runDedupeStoreContract } from '../../lib/testing/store-contract.js';
+
+// A memory store is one process's state: the instances of one namespace are one instance.
+function perNamespace(make: () => MemoryDedupeStore) {
+  const stores = new Map<string, MemoryDedupeStore>();
+  return ({ namespace }: { namespace: string }) => {
+    if (!stores.has(namespace)) stores.set(namespace, make());
+    return stores.get(namespace)!;
+  };
+}
+
+let fakeNow = 1_000_000;
+runDedupeStoreContract('MemoryDedupeStore on a fake clock', perNamespace(() => new MemoryDedupeStore({ now: () => fakeNow })), {
+  describe,
+  it,
+  sleep: async (ms) => {
+    fakeNow += ms;
+  },
+});
+
+runDedupeStoreContract('MemoryDedupeStore on the real clock', perNamespace(() => new MemoryDedupeStore()), { describe, it });
+
+describe('MemoryDedupeStore', () => {
+  it('forgets the least recently used key once maxEntries is reached', async () => {
+    const store = new MemoryDedupeStore({ maxEntries: 3 });
+    for (const key of ['a', 'b', 'c']) await store.claim(key, 60_000);
+    await store.claim('a', 60_000); // touches a, so b is now the least recently used
+    await store.claim('d', 60_000);
+    expect(store.size).toBe(3);
+    expect((await store.claim('b', 60_000)).state).toBe('claimed');
+    expect((await store.claim('a', 60_000)).state).toBe('in-flight');
+  });
+
+  it('never holds more than maxEntries keys under a stream of distinct events', async () => {
+    const store = new MemoryDedupeStore({ maxEntries: 100 });
+    for (let i = 0; i < 1_000; i++) await store.claim(`event-${i}`, 60_000);
+    expect(store.size).toBe(100);
+  });
+
+  it('ends a lease exactly leaseMs after the claim on the given clock', async () => {
+    let now = 0;
+    const store = new MemoryDedupeStore({ now: () => now });
+    await store.claim('k', 1_000);
+    now = 999;
+    expect(await store.claim('k', 1_000)).toEqual({ state: 'in-flight' });
+    now = 1_000;
+    expect((await store.claim('k', 1_000)).state).toBe('claimed');
+  });
+
+  it('ends a retention exactly retentionMs after the complete on the given clock', async () => {
+    let now = 0;
+    const store = new MemoryDedupeStore({ now: () => now });
+    const claim = await store.claim('k', 1_000);
+    if (claim.state !== 'claimed') throw new Error('expected a claim');
+    now = 500;
+    await store.complete('k', claim.token, 10_000);
+    now = 10_499;
+    expect(await store.claim('k', 1_000)).toEqual({ state: 'done' });
+    now = 10_500;
+    expect((await store.claim('k', 1_000)).state).toBe('claimed');
+  });
+
+  it.each([
+    ['maxEntries', { maxEntries: 0 }, 'the number 0'],
+    ['maxEntries', { maxEntries: 1.5 }, 'the number 1.5'],
+    ['maxEntries', { maxEntries: '100' }, 'a string of length 3'],
+    ['now', { now: 'Date.now' }, 'a string of length 8'],
+    ['now', { now: 0 }, 'the number 0'],
+  ])('rejects a bad %s at construction, naming the option, the type and an example', (option, options, described) => {
+    expect(() => new MemoryDedupeStore(options as never)).toThrow(TypeError);
+    expect(() => new MemoryDedupeStore(options as never)).toThrow(
+      expect.objectContaining({ message: expect.stringMatching(new RegExp(`"${option}".*${described}.*Example: new MemoryDedupeStore`)) }),
+    );
+  });
+
+  it('never prints the bad value itself in the error', () => {
+    expect(() => new MemoryDedupeStore({ now: 'hunter2-secret' as never })).toThrow(/^(?!.*hunter2).*$/s);
+  });
+});
