@@ -19,7 +19,8 @@ export interface PostgresDedupeStoreOptions {
 }
 
 const DEFAULT_TABLE = 'idwise_dedupe';
-const EXAMPLE = "new PostgresDedupeStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }), table: 'idwise_dedupe' })";
+const EXAMPLE =
+  "new PostgresDedupeStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }), table: 'idwise_dedupe' })";
 
 // A table name's part may be at most 48 characters so that `<table>_expires_at_idx` stays within
 // PostgreSQL's 63-byte identifier limit instead of being truncated into another table's index name.
@@ -63,7 +64,9 @@ export class PostgresDedupeStore implements DedupeStore {
 
   constructor(options: PostgresDedupeStoreOptions) {
     if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`PostgresDedupeStore: expected an options object, got ${describeValue(options)}. Example: ${EXAMPLE}`);
+      throw new TypeError(
+        `PostgresDedupeStore: expected an options object, got ${describeValue(options)}. Example: ${EXAMPLE}`,
+      );
     }
     const { pool, table = DEFAULT_TABLE } = options;
     if (typeof pool !== 'object' || pool === null || typeof (pool as { query?: unknown }).query !== 'function') {
@@ -174,7 +177,9 @@ function parseTable(table: unknown): { qualified: string; indexName: string } {
 
 function milliseconds(ms: number, name: string): number {
   if (!Number.isFinite(ms) || ms <= 0) {
-    throw new RangeError(`PostgresDedupeStore: ${name} must be a positive number of milliseconds, got ${describeValue(ms)}.`);
+    throw new RangeError(
+      `PostgresDedupeStore: ${name} must be a positive number of milliseconds, got ${describeValue(ms)}.`,
+    );
   }
   return ms;
 }

@@ -50,8 +50,7 @@ const RELEASE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 return redis.call('DEL', KEYS[1])`;
 
-const EXAMPLE =
-  "new RedisDedupeStore({ client: new Redis(process.env.REDIS_URL), prefix: 'idwise:dedupe:' })";
+const EXAMPLE = "new RedisDedupeStore({ client: new Redis(process.env.REDIS_URL), prefix: 'idwise:dedupe:' })";
 
 /**
  * Dedupe state in Redis, shared by every instance of an app.
@@ -70,11 +69,15 @@ export class RedisDedupeStore implements DedupeStore {
 
   constructor(options: RedisDedupeStoreOptions) {
     if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`RedisDedupeStore: expected an options object, got ${describeValue(options)}. Example: ${EXAMPLE}`);
+      throw new TypeError(
+        `RedisDedupeStore: expected an options object, got ${describeValue(options)}. Example: ${EXAMPLE}`,
+      );
     }
     const { client, prefix = 'idwise:dedupe:' } = options;
     if (typeof prefix !== 'string') {
-      throw new TypeError(`RedisDedupeStore: option "prefix" must be a string, got ${describeValue(prefix)}. Example: ${EXAMPLE}`);
+      throw new TypeError(
+        `RedisDedupeStore: option "prefix" must be a string, got ${describeValue(prefix)}. Example: ${EXAMPLE}`,
+      );
     }
     this.#prefix = prefix;
     this.#run = runnerFor(client);
@@ -120,7 +123,9 @@ function runnerFor(client: unknown): (script: string, key: string, args: string[
 /** PX takes a positive whole number of milliseconds; round a fraction up rather than fail. */
 function milliseconds(ms: number, name: string): string {
   if (!Number.isFinite(ms) || ms <= 0) {
-    throw new RangeError(`RedisDedupeStore: ${name} must be a positive number of milliseconds, got ${describeValue(ms)}.`);
+    throw new RangeError(
+      `RedisDedupeStore: ${name} must be a positive number of milliseconds, got ${describeValue(ms)}.`,
+    );
   }
   return String(Math.ceil(ms));
 }

@@ -60,18 +60,23 @@ export function runDedupeStoreContract(
   makeStore: (context: DedupeStoreContext) => DedupeStore | Promise<DedupeStore>,
   options: DedupeStoreContractOptions = {},
 ): void {
-  const globals = globalThis as { describe?: DedupeStoreContractOptions['describe']; it?: DedupeStoreContractOptions['it'] };
+  const globals = globalThis as {
+    describe?: DedupeStoreContractOptions['describe'];
+    it?: DedupeStoreContractOptions['it'];
+  };
   const describe = options.describe ?? globals.describe;
   const it = options.it ?? globals.it;
   if (typeof describe !== 'function' || typeof it !== 'function') {
     throw new TypeError(
-      'runDedupeStoreContract: pass your test runner\'s describe and it (there are no global ones), e.g. ' +
+      "runDedupeStoreContract: pass your test runner's describe and it (there are no global ones), e.g. " +
         "import { describe, it } from 'vitest'; runDedupeStoreContract('MyStore', makeStore, { describe, it })",
     );
   }
   const shortMs = options.shortMs ?? 100;
   if (!Number.isFinite(shortMs) || shortMs <= 0) {
-    throw new TypeError(`runDedupeStoreContract: option "shortMs" must be a positive number, got ${describeValue(shortMs)}. Example: { shortMs: 100 }`);
+    throw new TypeError(
+      `runDedupeStoreContract: option "shortMs" must be a positive number, got ${describeValue(shortMs)}. Example: { shortMs: 100 }`,
+    );
   }
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const expire = () => sleep(shortMs + MARGIN_MS);

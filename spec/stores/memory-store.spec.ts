@@ -12,15 +12,23 @@ function perNamespace(make: () => MemoryDedupeStore) {
 }
 
 let fakeNow = 1_000_000;
-runDedupeStoreContract('MemoryDedupeStore on a fake clock', perNamespace(() => new MemoryDedupeStore({ now: () => fakeNow })), {
-  describe,
-  it,
-  sleep: async (ms) => {
-    fakeNow += ms;
+runDedupeStoreContract(
+  'MemoryDedupeStore on a fake clock',
+  perNamespace(() => new MemoryDedupeStore({ now: () => fakeNow })),
+  {
+    describe,
+    it,
+    sleep: async (ms) => {
+      fakeNow += ms;
+    },
   },
-});
+);
 
-runDedupeStoreContract('MemoryDedupeStore on the real clock', perNamespace(() => new MemoryDedupeStore()), { describe, it });
+runDedupeStoreContract(
+  'MemoryDedupeStore on the real clock',
+  perNamespace(() => new MemoryDedupeStore()),
+  { describe, it },
+);
 
 describe('MemoryDedupeStore', () => {
   it('forgets the least recently used key once maxEntries is reached', async () => {
@@ -71,7 +79,9 @@ describe('MemoryDedupeStore', () => {
   ])('rejects a bad %s at construction, naming the option, the type and an example', (option, options, described) => {
     expect(() => new MemoryDedupeStore(options as never)).toThrow(TypeError);
     expect(() => new MemoryDedupeStore(options as never)).toThrow(
-      expect.objectContaining({ message: expect.stringMatching(new RegExp(`"${option}".*${described}.*Example: new MemoryDedupeStore`)) }),
+      expect.objectContaining({
+        message: expect.stringMatching(new RegExp(`"${option}".*${described}.*Example: new MemoryDedupeStore`)),
+      }),
     );
   });
 

@@ -16,7 +16,10 @@ describe.skipIf(!url)('PostgresDedupeStore on a real server', () => {
   function storeFor(table: string): Promise<PostgresDedupeStore> {
     if (!migrated.has(table)) {
       const store = new PostgresDedupeStore({ pool, table: `${schema}.${table}` });
-      migrated.set(table, store.migrate().then(() => store));
+      migrated.set(
+        table,
+        store.migrate().then(() => store),
+      );
     }
     return migrated.get(table)!;
   }
@@ -48,7 +51,10 @@ describe.skipIf(!url)('PostgresDedupeStore on a real server', () => {
       { column_name: 'state', data_type: 'text', is_nullable: 'NO' },
       { column_name: 'expires_at', data_type: 'timestamp with time zone', is_nullable: 'NO' },
     ]);
-    const indexes = await pool.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2 ORDER BY 1', [schema, 'twice']);
+    const indexes = await pool.query(
+      'SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2 ORDER BY 1',
+      [schema, 'twice'],
+    );
     expect(indexes.rows.map((r) => r.indexname)).toEqual(['twice_expires_at_idx', 'twice_pkey']);
   });
 
@@ -123,7 +129,9 @@ describe('PostgresDedupeStore options', () => {
   ])('rejects %s as the table name, with the type and an example', (_, table) => {
     const make = () => new PostgresDedupeStore({ pool, table: table as never });
     expect(make).toThrow(TypeError);
-    expect(make).toThrow(/option "table" must be a table name of lowercase letters.*got (a string of length \d+|an empty string|the number 42)\. Example: new PostgresDedupeStore\(\{ pool, table: 'my_schema\.idwise_dedupe' \}\)/);
+    expect(make).toThrow(
+      /option "table" must be a table name of lowercase letters.*got (a string of length \d+|an empty string|the number 42)\. Example: new PostgresDedupeStore\(\{ pool, table: 'my_schema\.idwise_dedupe' \}\)/,
+    );
   });
 
   it('accepts a schema-qualified table name', () => {
@@ -137,7 +145,9 @@ describe('PostgresDedupeStore options', () => {
   ])('rejects %s as the pool, naming the option and the type', (_, badPool, described) => {
     const make = () => new PostgresDedupeStore({ pool: badPool as never });
     expect(make).toThrow(TypeError);
-    expect(make).toThrow(`option "pool" must be a pg Pool (an object with a query method), got ${described}. Example: new PostgresDedupeStore`);
+    expect(make).toThrow(
+      `option "pool" must be a pg Pool (an object with a query method), got ${described}. Example: new PostgresDedupeStore`,
+    );
     expect(make).toThrow(/^(?!.*secret).*$/s);
   });
 

@@ -28,22 +28,32 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
     await Promise.all([nodeRedis.quit(), ioredis.quit()]);
   });
 
-  runDedupeStoreContract('RedisDedupeStore with ioredis', ({ namespace }) => new RedisDedupeStore({ client: ioredis, prefix: `${runPrefix}ioredis:${namespace}:` }), {
-    describe,
-    it,
-  });
+  runDedupeStoreContract(
+    'RedisDedupeStore with ioredis',
+    ({ namespace }) => new RedisDedupeStore({ client: ioredis, prefix: `${runPrefix}ioredis:${namespace}:` }),
+    {
+      describe,
+      it,
+    },
+  );
 
-  runDedupeStoreContract('RedisDedupeStore with node-redis', ({ namespace }) => new RedisDedupeStore({ client: nodeRedis, prefix: `${runPrefix}node-redis:${namespace}:` }), {
-    describe,
-    it,
-  });
+  runDedupeStoreContract(
+    'RedisDedupeStore with node-redis',
+    ({ namespace }) => new RedisDedupeStore({ client: nodeRedis, prefix: `${runPrefix}node-redis:${namespace}:` }),
+    {
+      describe,
+      it,
+    },
+  );
 
   it('shares claims between an ioredis and a node-redis store of one prefix', async () => {
     const prefix = `${runPrefix}shared:`;
     const viaIoredis = new RedisDedupeStore({ client: ioredis, prefix });
     const viaNodeRedis = new RedisDedupeStore({ client: nodeRedis, prefix });
     const key = randomUUID();
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? viaIoredis : viaNodeRedis).claim(key, 60_000)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? viaIoredis : viaNodeRedis).claim(key, 60_000)),
+    );
     const winners = results.filter((r) => r.state === 'claimed');
     expect(winners).toHaveLength(1);
     const winner = winners[0]!;
@@ -89,7 +99,11 @@ describe('RedisDedupeStore options', () => {
     ['nothing', undefined, 'a undefined'],
     ['a URL string', 'redis://secret-host:6379', 'a string of length 24'],
     ['a plain object', {}, 'an object without the methods of either'],
-    ['a client-like object without eval', { evalSha: () => {}, defineCommand: () => {} }, 'an object without the methods of either'],
+    [
+      'a client-like object without eval',
+      { evalSha: () => {}, defineCommand: () => {} },
+      'an object without the methods of either',
+    ],
   ])('rejects %s as the client, naming the option, the type and an example', (_, client, described) => {
     const make = () => new RedisDedupeStore({ client: client as never });
     expect(make).toThrow(TypeError);
@@ -105,12 +119,17 @@ describe('RedisDedupeStore options', () => {
   });
 
   it('rejects a missing options object', () => {
-    expect(() => new (RedisDedupeStore as new (o?: unknown) => unknown)()).toThrow(/expected an options object, got a undefined/);
+    expect(() => new (RedisDedupeStore as new (o?: unknown) => unknown)()).toThrow(
+      /expected an options object, got a undefined/,
+    );
   });
 
   it('accepts both real clients by type', () => {
     // Type-level check: both clients satisfy the structural option type without casts.
-    const types = (io: Redis, nr: NodeRedis) => [new RedisDedupeStore({ client: io }), new RedisDedupeStore({ client: nr })];
+    const types = (io: Redis, nr: NodeRedis) => [
+      new RedisDedupeStore({ client: io }),
+      new RedisDedupeStore({ client: nr }),
+    ];
     expect(types).toBeTypeOf('function');
   });
 });
