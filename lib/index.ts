@@ -30,3 +30,15 @@ export {
 export type { FinalDecision, JourneyAction, ManualDecision, SystemDecision } from './schemas.js';
 export type { ClaimResult, DedupeStore } from './stores/dedupe-store.js';
 export { MemoryDedupeStore, type MemoryDedupeStoreOptions } from './stores/memory-store.js';
+export {
+  RedisDedupeStore,
+  type IoRedisLikeClient,
+  type NodeRedisLikeClient,
+  type RedisDedupeStoreOptions,
+} from './stores/redis-store.js';
+export {
+  PostgresDedupeStore,
+  postgresDedupeTableSql,
+  type PostgresDedupeStoreOptions,
+  type PostgresQueryable,
+} from './stores/postgres-store.js';
