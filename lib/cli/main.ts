@@ -1,6 +1,12 @@
 /** The `idwise-webhooks` binary (bin/idwise-webhooks.js imports this file from dist/esm/cli/). */
 import { runCli } from './run-cli.js';
 
+// `idwise-webhooks events | head`: the reader has gone, so there is no one left to tell. Stop quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
