@@ -45,9 +45,10 @@ const DEFAULT_PATH = '/webhooks/idwise';
  * Delivers `payload` to `target` and returns the answer.
  *
  * ```ts
+ * import { idwiseWebhooks, type AuthOption } from 'idwise-webhooks';
  * import { buildEvent, deliver } from 'idwise-webhooks/testing';
  *
- * const auth = { type: 'bearer', tokens: ['test-token'] } as const;
+ * const auth: AuthOption = { type: 'bearer', tokens: ['test-token'] };
  * app.use(idwiseWebhooks({ auth }));
  * const { status, body } = await deliver(app, buildEvent('Finished Journey'), { auth });
  * // status 200, body { status: 'processed' }
