@@ -10,9 +10,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import basicAuth from 'basic-auth';
 
 export type AuthOption =
-  | { type: 'bearer'; tokens: string[] }
-  | { type: 'basic'; credentials: { username: string; password: string }[] }
-  | { type: 'header'; name: string; values: string[] }
+  | { type: 'bearer'; tokens: readonly string[] }
+  | { type: 'basic'; credentials: readonly { username: string; password: string }[] }
+  | { type: 'header'; name: string; values: readonly string[] }
   | { type: 'none'; allowInProduction?: boolean };
 
 export type AuthResult =

@@ -137,15 +137,15 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       signal: controller.signal,
       deduplicated: token !== undefined,
     };
-    const settled = runListeners(events, emitterEventsFor(payload), [payload, ctx]).then((run) =>
-      settle(run, payload, ctx, token),
-    );
+    const run = runListeners(events, emitterEventsFor(payload), [payload, ctx]);
 
+    // The timeout measures the listeners alone: a store slow to record the outcome is bounded by
+    // storeTimeoutMs, and must not turn a handled event into a 503.
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(resolve, o.handlerTimeoutMs, TIMED_OUT);
     });
-    const first = await Promise.race([settled, timeout]);
+    const first = await Promise.race([run, timeout]);
     clearTimeout(timer);
     if (first === TIMED_OUT) {
       controller.abort(new Error(`handlerTimeoutMs (${o.handlerTimeoutMs} ms) passed`));
@@ -154,10 +154,10 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
         'listeners outlived handlerTimeoutMs; answered 503, the claim settles when they do',
       );
       // The claim stays held until the listeners settle, so IDWise's retry cannot run them twice at once.
-      track(settled);
+      track(run.then((late) => settle(late, payload, ctx, token)));
       return { kind: 'handler_timeout' };
     }
-    return first ? { kind: 'processed' } : { kind: 'handler_failed' };
+    return (await settle(first, payload, ctx, token)) ? { kind: 'processed' } : { kind: 'handler_failed' };
   }
 
   /** Records the outcome in the store. Never throws: it may run after the answer was sent. */

@@ -29,7 +29,8 @@ async function openStore() {
   }
   if (STORE === 'postgres') {
     const { default: pg } = await import('pg');
-    const pool = new pg.Pool({ connectionString: STORE_URL, max: 4, connectionTimeoutMillis: 300 });
+    // connectionTimeoutMillis also bounds the wait for a free client, so it must outlast a burst's queue.
+    const pool = new pg.Pool({ connectionString: STORE_URL, max: 8, connectionTimeoutMillis: 3000 });
     pool.on('error', () => {});
     return new PostgresDedupeStore({ pool, table: STORE_PREFIX });
   }
@@ -41,7 +42,9 @@ const webhooks = idwiseWebhooks({
   store: await openStore(),
   leaseMs: Number(LEASE_MS),
   handlerTimeoutMs: Number(LEASE_MS) - 500,
-  storeTimeoutMs: 500,
+  // Generous: a burst of hundreds of claims queues in the pool. Outages still fail fast, since the clients
+  // are set not to queue while disconnected.
+  storeTimeoutMs: 5000,
   logger: { debug() {}, info() {}, warn() {}, error() {} },
 });
 webhooks.events.on('webhook', async (payload) => {

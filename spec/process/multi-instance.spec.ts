@@ -155,16 +155,15 @@ for (const target of targets) {
       const processed = answers.filter((x) => x.status === 200 && x.body.status === 'processed').length;
       const others = answers.filter((x) => !(x.status === 200 && x.body.status === 'processed'));
       expect(processed).toBe(eventIds.length);
-      expect(others.every((x) => (x.status === 200 && x.body.status === 'duplicate') || x.status === 409)).toBe(true);
+      const unexpected = others.filter(
+        (x) => !((x.status === 200 && x.body.status === 'duplicate') || x.status === 409),
+      );
+      expect(unexpected).toEqual([]);
       const handled = [...a!.done, ...b!.done];
       expect(handled.length).toBe(eventIds.length);
       expect(new Set(handled)).toEqual(new Set(eventIds));
-      // Both processes took part, or the test proves nothing about sharing.
-      expect({
-        a: a!.done.length > 0,
-        b: b!.done.length > 0,
-        split: `${a!.done.length}/${b!.done.length}`,
-      }).toMatchObject({ a: true, b: true });
+      // Each process received every event, so one handling per event is only possible through the
+      // shared store: with separate stores each process would have handled each event once.
     }, 60_000);
 
     it('processes the retry on the surviving process after leaseMs when the other is killed mid-listener', async () => {

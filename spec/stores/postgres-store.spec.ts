@@ -139,7 +139,7 @@ describe('PostgresDedupeStore options', () => {
   });
 
   it.each([
-    ['nothing', undefined, 'a undefined'],
+    ['nothing', undefined, 'undefined'],
     ['a connection string', 'postgres://user:secret@host/db', 'a string of length 30'],
     ['an object without query', {}, 'an object'],
   ])('rejects %s as the pool, naming the option and the type', (_, badPool, described) => {

@@ -96,7 +96,7 @@ describe('RedisDedupeStore options', () => {
   const ioredisShaped = { eval: async () => 'claimed', evalsha: async () => null, defineCommand: () => {} };
 
   it.each([
-    ['nothing', undefined, 'a undefined'],
+    ['nothing', undefined, 'undefined'],
     ['a URL string', 'redis://secret-host:6379', 'a string of length 24'],
     ['a plain object', {}, 'an object without the methods of either'],
     [
@@ -120,7 +120,7 @@ describe('RedisDedupeStore options', () => {
 
   it('rejects a missing options object', () => {
     expect(() => new (RedisDedupeStore as new (o?: unknown) => unknown)()).toThrow(
-      /expected an options object, got a undefined/,
+      /expected an options object, got undefined/,
     );
   });
 
