@@ -77,22 +77,19 @@ function positiveInteger(options: Record<string, unknown>, name: string, fallbac
   return value as number;
 }
 
+function secret(option: string, value: unknown, example: string): string {
+  if (typeof value !== 'string' || value === '') {
+    fail(option, value, 'a non-empty string (is the environment variable set?)', example);
+  }
+  if (value.trim() !== value) {
+    fail(option, value, 'free of leading or trailing whitespace (a stray newline from a secrets file?)', example);
+  }
+  return value;
+}
+
 function secrets(option: string, value: unknown, example: string): string[] {
   if (!Array.isArray(value) || value.length === 0) fail(option, value, 'a non-empty array of strings', example);
-  value.forEach((secret, i) => {
-    if (typeof secret !== 'string' || secret === '') {
-      fail(`${option}[${i}]`, secret, 'a non-empty string (is the environment variable set?)', example);
-    }
-    if (secret.trim() !== secret) {
-      fail(
-        `${option}[${i}]`,
-        secret,
-        'free of leading or trailing whitespace (a stray newline from a secrets file?)',
-        example,
-      );
-    }
-  });
-  return value as string[];
+  return value.map((item, i) => secret(`${option}[${i}]`, item, example));
 }
 
 function resolveAuth(auth: unknown): AuthOption {
@@ -117,11 +114,11 @@ function resolveAuth(auth: unknown): AuthOption {
       return {
         type: 'basic',
         credentials: list.map((c: { username?: unknown; password?: unknown }, i) => {
-          const [username] = secrets(`auth.credentials[${i}].username`, [c?.username], example);
-          const [password] = secrets(`auth.credentials[${i}].password`, [c?.password], example);
-          if (username!.includes(':'))
+          const username = secret(`auth.credentials[${i}].username`, c?.username, example);
+          const password = secret(`auth.credentials[${i}].password`, c?.password, example);
+          if (username.includes(':'))
             fail(`auth.credentials[${i}].username`, username, 'free of ":" (Basic auth splits there)', example);
-          return { username: username!, password: password! };
+          return { username, password };
         }),
       };
     }
