@@ -53,7 +53,7 @@ export async function readJsonBody(
   headers: IncomingHttpHeaders,
   limits: BodyLimits,
 ): Promise<BodyResult> {
-  if ('parsed' in body) return fromParsed(body.parsed, limits);
+  if ('parsed' in body) return fromParsed(body.parsed, headers, limits);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<BodyResult>((resolve) => {
     timer = setTimeout(() => resolve({ ok: false, reason: 'body_timeout' }), limits.timeoutMs);
@@ -73,7 +73,9 @@ export async function readJsonBody(
 }
 
 // The host app mounted express.json(), express.raw() or express.text() before this router.
-function fromParsed(parsed: unknown, limits: BodyLimits): BodyResult {
+function fromParsed(parsed: unknown, headers: IncomingHttpHeaders, limits: BodyLimits): BodyResult {
+  // The host's parser has its own, usually larger, limit (express.json(): 100kb): `limit` still holds.
+  if (Number(headers['content-length']) > limits.limit) return { ok: false, reason: 'payload_too_large' };
   if (Buffer.isBuffer(parsed) || typeof parsed === 'string') {
     if (Buffer.byteLength(parsed) > limits.limit) return { ok: false, reason: 'payload_too_large' };
     return parseJson(parsed);
