@@ -1,0 +1,15 @@
+import type { AuthOption, WebhookPipeline, WebhookRequest } from '../../lib/index.js';
+
+/** The credential every spec configures unless it is testing authentication itself. */
+export const TOKEN = 'spec-token-7f3a9c';
+export const AUTH: AuthOption = { type: 'bearer', tokens: [TOKEN] };
+export const AUTHORIZED = { authorization: `Bearer ${TOKEN}` };
+
+/** A request as a face would hand it to the pipeline, with a body a host app's parser already read. */
+export function pipelineRequest(body: unknown, overrides: Partial<WebhookRequest> = {}): WebhookRequest {
+  return { method: 'POST', headers: AUTHORIZED, ip: '127.0.0.1', body: { parsed: body }, ...overrides };
+}
+
+/** Delivers `payload` straight to the pipeline, no HTTP in between. */
+export const handle = (pipeline: WebhookPipeline, payload: unknown, overrides: Partial<WebhookRequest> = {}) =>
+  pipeline.handle(pipelineRequest(payload, overrides));
