@@ -1,0 +1,74 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createPipeline } from '../../lib/index.js';
+import { buildEvent } from '../../lib/testing/index.js';
+import { AUTH, AUTHORIZED, pipelineRequest } from '../support/fixtures.js';
+import { RecordingLogger } from '../support/recording-logger.js';
+
+const JSON_TEXT = JSON.stringify(buildEvent('Finished Journey'));
+
+/** Sends `raw` as an unread request stream, as node:http hands it over. */
+async function send(raw: string | Buffer, contentType?: string, limit: number | string = '64kb') {
+  const pipeline = createPipeline({ auth: AUTH, logger: new RecordingLogger(), limit });
+  const headers = { ...AUTHORIZED, ...(contentType === undefined ? {} : { 'content-type': contentType }) };
+  const stream = Readable.from([Buffer.from(raw)], { objectMode: false });
+  const { status, body } = await pipeline.handle(pipelineRequest(undefined, { headers, body: { stream } }));
+  return { status, body };
+}
+
+describe('content type', () => {
+  it('reads a body without Content-Type as JSON', async () => {
+    expect(await send(JSON_TEXT)).toEqual({ status: 200, body: { status: 'processed' } });
+  });
+
+  it.each([
+    'application/json',
+    'application/json; charset=utf-8',
+    'Application/JSON; charset=UTF-8',
+    'application/vnd.idwise+json',
+  ])('accepts %s', async (type) => {
+    expect((await send(JSON_TEXT, type)).status).toBe(200);
+  });
+
+  it.each([
+    'text/plain',
+    'application/xml',
+    'multipart/form-data; boundary=x',
+    'application/json; charset=iso-8859-1',
+    'not a type',
+  ])('answers 415 to %s', async (type) => {
+    expect(await send(JSON_TEXT, type)).toEqual({ status: 415, body: { error: 'unsupported_media_type' } });
+  });
+});
+
+describe('body text', () => {
+  it('answers 400 invalid_json to invalid UTF-8 rather than decoding it with replacement characters', async () => {
+    const invalid = Buffer.concat([
+      Buffer.from('{"event":"Finished Journey","body":{"journeyId":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}}'),
+    ]);
+    expect(await send(invalid, 'application/json')).toEqual({ status: 400, body: { error: 'invalid_json' } });
+  });
+
+  it.each(['', '{', '{"event": "Finished Journey",}', "{'event': 'x'}", 'undefined'])(
+    'answers 400 invalid_json to %j',
+    async (text) => {
+      expect(await send(text, 'application/json')).toEqual({ status: 400, body: { error: 'invalid_json' } });
+    },
+  );
+
+  it('accepts UTF-8 beyond ASCII in string values', async () => {
+    const payload = buildEvent('Finished Journey', { body: { referenceNo: 'عميل-٤٢ ✓' } });
+    expect((await send(JSON.stringify(payload), 'application/json')).status).toBe(200);
+  });
+
+  it('answers 413 to a body one byte over limit, and accepts one at the limit', async () => {
+    const atLimit = JSON_TEXT.length;
+    expect((await send(JSON_TEXT, undefined, atLimit)).status).toBe(200);
+    expect(await send(JSON_TEXT, undefined, atLimit - 1)).toEqual({
+      status: 413,
+      body: { error: 'payload_too_large' },
+    });
+  });
+});
