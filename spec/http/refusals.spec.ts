@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthOption, FinishedJourneyPayload } from '../../lib/index.js';
 import { buildEvent } from '../../lib/testing/index.js';
+import { basicAuthorization } from '../support/fixtures.js';
 import { startApp, type AppSetup, type TestApp } from '../support/http.js';
-
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 describe('refusing bad requests', () => {
   it('answers 400 invalid_json to malformed JSON', async () => {
@@ -44,13 +43,6 @@ describe('refusing bad requests', () => {
     expect(res.body).toEqual({ error: 'invalid_payload', details: [{ path, message: expect.any(String) }] });
   });
 
-  it('answers 413 to a body over limit', async () => {
-    const app = await startApp({ options: { limit: '1kb' } });
-    const res = await app.post(buildEvent('Finished Journey', { body: { padding: 'x'.repeat(2_000) } }));
-    expect(res.status).toBe(413);
-    expect(res.body).toEqual({ error: 'payload_too_large' });
-  });
-
   it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1'])(
     'answers 415 to Content-Type %s',
     async (type) => {
@@ -60,13 +52,6 @@ describe('refusing bad requests', () => {
       expect(res.body).toEqual({ error: 'unsupported_media_type' });
     },
   );
-
-  it('reads a request without Content-Type as JSON', async () => {
-    const app = await startApp();
-    const res = await app.post(Buffer.from(JSON.stringify(buildEvent('Finished Journey'))));
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'processed' });
-  });
 
   it.each(['get', 'put', 'delete', 'patch'] as const)(
     'answers %s on the path with 405 and Allow: POST',
@@ -88,7 +73,12 @@ describe('authentication over HTTP', () => {
     ['bearer', bearer, {}, 'Bearer realm="idwise-webhooks"'],
     ['bearer', bearer, { Authorization: 'Bearer wrong-token' }, 'Bearer realm="idwise-webhooks"'],
     ['basic', basicAuth, {}, 'Basic realm="idwise-webhooks", charset="UTF-8"'],
-    ['basic', basicAuth, { Authorization: basic('idwise', 'wrong') }, 'Basic realm="idwise-webhooks", charset="UTF-8"'],
+    [
+      'basic',
+      basicAuth,
+      { Authorization: basicAuthorization('idwise', 'wrong') },
+      'Basic realm="idwise-webhooks", charset="UTF-8"',
+    ],
     ['header', header, {}, undefined],
     ['header', header, { 'X-IDWise-Secret': 'wrong' }, undefined],
   ])('answers 401 under %s auth to %j, with the right challenge', async (_type, auth, headers, challenge) => {
@@ -101,7 +91,7 @@ describe('authentication over HTTP', () => {
 
   it.each([
     ['bearer, the rotated-in token', bearer, { Authorization: 'Bearer new-token' }],
-    ['basic', basicAuth, { Authorization: basic('idwise', 'p4ss') }],
+    ['basic', basicAuth, { Authorization: basicAuthorization('idwise', 'p4ss') }],
     ['header', header, { 'x-idwise-secret': 'h3ader' }],
     ['none', { type: 'none' } as AuthOption, {}],
   ])('accepts the right credentials under %s auth', async (_type, auth, headers) => {

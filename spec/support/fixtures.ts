@@ -5,6 +5,10 @@ export const TOKEN = 'spec-token-7f3a9c';
 export const AUTH: AuthOption = { type: 'bearer', tokens: [TOKEN] };
 export const AUTHORIZED = { authorization: `Bearer ${TOKEN}` };
 
+/** An `Authorization` header value for HTTP Basic. */
+export const basicAuthorization = (username: string, password: string) =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+
 /** A request as a face would hand it to the pipeline, with a body a host app's parser already read. */
 export function pipelineRequest(body: unknown, overrides: Partial<WebhookRequest> = {}): WebhookRequest {
   return { method: 'POST', headers: AUTHORIZED, ip: '127.0.0.1', body: { parsed: body }, ...overrides };

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createPipeline, type AuthOption } from '../../lib/index.js';
 import { buildEvent } from '../../lib/testing/index.js';
-import { handle } from '../support/fixtures.js';
+import { basicAuthorization, handle } from '../support/fixtures.js';
 import { RecordingLogger } from '../support/recording-logger.js';
 
 const CONFIGURED = ['c0nfigured-0ld', 'c0nfigured-n3w'];
 const PRESENTED = 'pr3sented-wr0ng';
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 const schemes: Record<'bearer' | 'basic' | 'header', AuthOption> = {
   bearer: { type: 'bearer', tokens: CONFIGURED },
@@ -20,7 +19,7 @@ const schemes: Record<'bearer' | 'basic' | 'header', AuthOption> = {
 /** The headers that present `secret` (and, for basic, the user configured beside it) under each scheme. */
 const present: Record<keyof typeof schemes, (secret: string, i?: number) => Record<string, string>> = {
   bearer: (secret) => ({ authorization: `Bearer ${secret}` }),
-  basic: (secret, i = 0) => ({ authorization: basic(`idwise-${i}`, secret) }),
+  basic: (secret, i = 0) => ({ authorization: basicAuthorization(`idwise-${i}`, secret) }),
   header: (secret) => ({ 'x-idwise-secret': secret }),
 };
 
@@ -76,7 +75,7 @@ describe('bearer parsing', () => {
     ['trailing spaces', `Bearer ${CONFIGURED[0]}  `, 200],
     ['a token with a suffix', `Bearer ${CONFIGURED[0]}x`, 401],
     ['a prefix of the token', `Bearer ${CONFIGURED[0]!.slice(0, -1)}`, 401],
-    ['Basic instead of Bearer', basic('idwise-0', CONFIGURED[0]!), 401],
+    ['Basic instead of Bearer', basicAuthorization('idwise-0', CONFIGURED[0]!), 401],
   ])('answers %s with %i', async (_case, authorization, status) => {
     expect((await attempt('bearer', { authorization }).response).status).toBe(status);
   });
