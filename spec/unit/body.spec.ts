@@ -7,11 +7,16 @@ import { RecordingLogger } from '../support/recording-logger.js';
 
 const JSON_TEXT = JSON.stringify(buildEvent('Finished Journey'));
 
-/** Sends `raw` as an unread request stream, as node:http hands it over. */
-async function send(raw: string | Buffer, contentType?: string, limit: number | string = '64kb') {
-  const pipeline = createPipeline({ auth: AUTH, logger: new RecordingLogger(), limit });
+/** Sends `raw` as an unread request stream, as node:http hands it over; a stream is sent as it is. */
+async function send(
+  raw: string | Buffer | Readable,
+  contentType?: string,
+  limit: number | string = '64kb',
+  bodyTimeoutMs = 10_000,
+) {
+  const pipeline = createPipeline({ auth: AUTH, logger: new RecordingLogger(), limit, bodyTimeoutMs });
   const headers = { ...AUTHORIZED, ...(contentType === undefined ? {} : { 'content-type': contentType }) };
-  const stream = Readable.from([Buffer.from(raw)], { objectMode: false });
+  const stream = raw instanceof Readable ? raw : Readable.from([Buffer.from(raw)], { objectMode: false });
   const { status, body } = await pipeline.handle(pipelineRequest(undefined, { headers, body: { stream } }));
   return { status, body };
 }
@@ -69,6 +74,15 @@ describe('body text', () => {
     expect(await send(JSON_TEXT, undefined, atLimit - 1)).toEqual({
       status: 413,
       body: { error: 'payload_too_large' },
+    });
+  });
+
+  it('answers 400 body_timeout to a body still arriving after bodyTimeoutMs', async () => {
+    const stalled = new Readable({ read() {} });
+    stalled.push('{"event":"Finished Journey",');
+    expect(await send(stalled, 'application/json', '64kb', 50)).toEqual({
+      status: 400,
+      body: { error: 'body_timeout' },
     });
   });
 });
