@@ -23,13 +23,30 @@ describe('the README code blocks', () => {
     const dir = join(repo, '.tmp', 'readme-blocks');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    blocks.forEach(({ lang, code }, i) => writeFileSync(join(dir, `block-${i}.${lang === 'js' ? 'mjs' : 'mts'}`), code));
-    const base = { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: true, types: ['node'] };
-    writeFileSync(join(dir, 'tsconfig.js.json'), JSON.stringify({ compilerOptions: { ...base, allowJs: true, checkJs: true, strict: false }, include: ['*.mjs'] }));
-    writeFileSync(join(dir, 'tsconfig.ts.json'), JSON.stringify({ compilerOptions: { ...base, strict: true }, include: ['*.mts'] }));
+    blocks.forEach(({ lang, code }, i) =>
+      writeFileSync(join(dir, `block-${i}.${lang === 'js' ? 'mjs' : 'mts'}`), code),
+    );
+    const base = {
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      noEmit: true,
+      skipLibCheck: true,
+      types: ['node'],
+    };
+    writeFileSync(
+      join(dir, 'tsconfig.js.json'),
+      JSON.stringify({ compilerOptions: { ...base, allowJs: true, checkJs: true, strict: false }, include: ['*.mjs'] }),
+    );
+    writeFileSync(
+      join(dir, 'tsconfig.ts.json'),
+      JSON.stringify({ compilerOptions: { ...base, strict: true }, include: ['*.mts'] }),
+    );
     const tsc = (project: string) => {
       try {
-        execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(dir, project)], { encoding: 'utf8' });
+        execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(dir, project)], {
+          encoding: 'utf8',
+        });
         return '';
       } catch (error) {
         return (error as { stdout: string }).stdout;

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 
 const repo = resolve(import.meta.dirname, '../..');
 const readme = readFileSync(resolve(repo, 'README.md'), 'utf8');
-const blocks = (lang: string) => [...readme.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
+const blocks = (lang: string) =>
+  [...readme.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
 
 describe('the README quick start', () => {
   it('is examples/quick-start/server.mjs, to the letter', () => {
@@ -31,8 +32,11 @@ describe('the README quick start', () => {
         });
         server.once('exit', (code) => failed(new Error(`server exited with ${code}: ${output}`)));
       });
-      const curl = blocks('sh').find((block) => block.startsWith('curl'))!.replaceAll('localhost:3000', `127.0.0.1:${port}`);
-      const run = () => execFileSync('bash', ['-c', curl.replace('curl -i', 'curl -s -w " %{http_code}"')], { encoding: 'utf8' });
+      const curl = blocks('sh')
+        .find((block) => block.startsWith('curl'))!
+        .replaceAll('localhost:3000', `127.0.0.1:${port}`);
+      const run = () =>
+        execFileSync('bash', ['-c', curl.replace('curl -i', 'curl -s -w " %{http_code}"')], { encoding: 'utf8' });
       expect(run()).toBe('{"status":"processed"} 200');
       expect(run()).toBe('{"status":"duplicate"} 200');
       await expect.poll(() => output).toContain('journey 65f1c0ffee00000000000001 finished: Complete (eventId:a1b2)');

@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repo = resolve(import.meta.dirname, '../..');
 const npm = (args: string[], cwd: string) =>
-  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd, encoding: 'utf8' });
+  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+    cwd,
+    encoding: 'utf8',
+  });
 const node = (file: string, cwd: string) => execFileSync(process.execPath, [file], { cwd, encoding: 'utf8' });
 
 // One script, written once per module system: mount on the given express, send one delivery, print the answer.
@@ -38,10 +41,24 @@ describe('the packed tarball', () => {
 
   beforeAll(() => {
     scratch = mkdtempSync(join(tmpdir(), 'idwise-webhooks-pack-'));
-    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', scratch], repo)) as { filename: string; files: { path: string }[] }[];
+    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', scratch], repo)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     tarball = join(scratch, packed[0]!.filename);
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
-    npm(['install', tarball, 'express@^5', 'express4@npm:express@^4', '@types/node@^20', '@types/express@^5'], scratch);
+    npm(
+      [
+        'install',
+        tarball,
+        'express@^5',
+        'express4@npm:express@^4',
+        '@types/node@^20',
+        '@types/express@^5',
+        '@types/express4@npm:@types/express@^4',
+      ],
+      scratch,
+    );
   }, 180_000);
 
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -53,6 +70,9 @@ describe('the packed tarball', () => {
     expect(listing).toContain('package/dist/cjs/index.d.ts');
     expect(listing).toContain('package/README.md');
     expect(listing).toContain('package/LICENSE');
+    expect(listing).toContain('package/bin/idwise-webhooks.js');
+    // The CLI runs from the ESM build only; its CommonJS copy would be dead weight.
+    expect(listing.filter((f) => f.startsWith('package/dist/cjs/cli/'))).toEqual([]);
     expect(listing.filter((f) => /\/(lib|spec|bench)\/|\.map$|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
   });
 
@@ -60,7 +80,10 @@ describe('the packed tarball', () => {
     it(`is imported from an ES module and answers a delivery on ${expressName}`, () => {
       writeFileSync(
         join(scratch, `esm-${expressName}.mjs`),
-        program(`import express from '${expressName}';\nimport { idwiseWebhooks } from 'idwise-webhooks';\nimport { buildEvent } from 'idwise-webhooks/testing';`, expressName),
+        program(
+          `import express from '${expressName}';\nimport { idwiseWebhooks } from 'idwise-webhooks';\nimport { buildEvent } from 'idwise-webhooks/testing';`,
+          expressName,
+        ),
       );
       const out = JSON.parse(node(`esm-${expressName}.mjs`, scratch));
       expect(out).toEqual({ express: expressName, status: 200, body: { status: 'processed' }, heard: true });
@@ -69,7 +92,10 @@ describe('the packed tarball', () => {
     it(`is required from CommonJS and answers a delivery on ${expressName}`, () => {
       writeFileSync(
         join(scratch, `cjs-${expressName}.cjs`),
-        program(`const express = require('${expressName}');\nconst { idwiseWebhooks } = require('idwise-webhooks');\nconst { buildEvent } = require('idwise-webhooks/testing');`, expressName),
+        program(
+          `const express = require('${expressName}');\nconst { idwiseWebhooks } = require('idwise-webhooks');\nconst { buildEvent } = require('idwise-webhooks/testing');`,
+          expressName,
+        ),
       );
       const out = JSON.parse(node(`cjs-${expressName}.cjs`, scratch));
       expect(out).toEqual({ express: expressName, status: 200, body: { status: 'processed' }, heard: true });
@@ -77,38 +103,82 @@ describe('the packed tarball', () => {
   }
 
   for (const moduleResolution of ['nodenext', 'bundler']) {
-    it(`type-checks a TypeScript user with moduleResolution ${moduleResolution}, and catches a misspelt event`, () => {
+    it(`compiles a TypeScript user with moduleResolution ${moduleResolution}, catches a misspelt event, and answers on Express 4 and 5`, () => {
       const dir = join(scratch, `ts-${moduleResolution}`);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
       const module = moduleResolution === 'nodenext' ? 'nodenext' : 'esnext';
       writeFileSync(
         join(dir, 'tsconfig.json'),
-        JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module, moduleResolution, target: 'es2022', types: ['node'], typeRoots: ['../node_modules/@types'] }, include: ['*.mts'] }),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            module,
+            moduleResolution,
+            target: 'es2022',
+            outDir: 'out',
+            types: ['node'],
+            typeRoots: ['../node_modules/@types'],
+          },
+          include: ['*.mts'],
+        }),
       );
       writeFileSync(
         join(dir, 'app.mts'),
         `import express from 'express';
-import { idwiseWebhooks, type FinishedJourneyPayload } from 'idwise-webhooks';
-import { buildEvent } from 'idwise-webhooks/testing';
-const webhooks = idwiseWebhooks({ auth: { type: 'bearer', tokens: ['t'] } });
-webhooks.events.on('journeyCompleted', async (payload: FinishedJourneyPayload, ctx) => {
-  const id: string = payload.body.journeyId;
-  ctx.signal.throwIfAborted();
-  void id;
-});
-webhooks.events.on('amlUpdate', (payload) => {
-  const version: number | undefined = payload.body.updatedAMLVersionNumber;
-  void version;
-});
-// @ts-expect-error: a misspelt event name is a type error
-webhooks.events.on('journeyComplete', () => {});
-express().use(webhooks);
-void buildEvent('Finished Journey').body.journeyId;
+import express4 from 'express4';
+import { idwiseWebhooks, type FinishedJourneyPayload, type IdwiseWebhooksRouter } from 'idwise-webhooks';
+import { buildEvent, deliver, type DeliverTarget } from 'idwise-webhooks/testing';
+
+const auth = { type: 'bearer', tokens: ['t'] } as const;
+
+function makeWebhooks(): { webhooks: IdwiseWebhooksRouter; heard: () => string } {
+  const webhooks = idwiseWebhooks({ auth, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+  let heard = '';
+  webhooks.events.on('journeyCompleted', async (payload: FinishedJourneyPayload, ctx) => {
+    ctx.signal.throwIfAborted();
+    heard = payload.body.journeyId;
+  });
+  webhooks.events.on('amlUpdate', (payload) => {
+    const version: number | undefined = payload.body.updatedAMLVersionNumber;
+    void version;
+  });
+  // @ts-expect-error: a misspelt event name is a type error
+  webhooks.events.on('journeyComplete', () => {});
+  return { webhooks, heard: () => heard };
+}
+
+async function check(name: string, app: DeliverTarget, heard: () => string) {
+  const payload = buildEvent('Finished Journey');
+  const answer = await deliver(app, payload, { auth });
+  return { express: name, status: answer.status, body: answer.body, heard: heard() === payload.body.journeyId };
+}
+
+const five = makeWebhooks();
+const app5 = express();
+app5.use(five.webhooks);
+const four = makeWebhooks();
+const app4 = express4();
+app4.use(four.webhooks);
+const results = [await check('express', app5, five.heard), await check('express4', app4, four.heard)];
+console.log(JSON.stringify(results));
 `,
       );
       const tsc = join(repo, 'node_modules/typescript/bin/tsc');
-      expect(() => execFileSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8', cwd: dir })).not.toThrow();
+      try {
+        execFileSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8', cwd: dir });
+      } catch (error) {
+        throw new Error(`tsc failed:\n${(error as { stdout: string }).stdout}`);
+      }
+      const out = JSON.parse(node(join(dir, 'out', 'app.mjs'), dir));
+      expect(out).toEqual(
+        ['express', 'express4'].map((express) => ({
+          express,
+          status: 200,
+          body: { status: 'processed' },
+          heard: true,
+        })),
+      );
     }, 60_000);
   }
 });
