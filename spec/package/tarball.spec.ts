@@ -168,7 +168,7 @@ console.log(JSON.stringify(results));
       try {
         execFileSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8', cwd: dir });
       } catch (error) {
-        throw new Error(`tsc failed:\n${(error as { stdout: string }).stdout}`);
+        throw new Error(`tsc failed:\n${(error as { stdout: string }).stdout}`, { cause: error });
       }
       const out = JSON.parse(node(join(dir, 'out', 'app.mjs'), dir));
       expect(out).toEqual(
