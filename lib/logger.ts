@@ -22,3 +22,20 @@ export const consoleLogger: Logger = {
 };
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * The user's logger, made unable to break a delivery: a logger that throws (a closed transport, a
+ * bad serializer) must not turn a handled event into a 500 or leave a claim unsettled.
+ */
+export function guardedLogger(logger: Logger): Logger {
+  const guard =
+    (level: keyof Logger) =>
+    (fields: object, message: string): void => {
+      try {
+        logger[level](fields, message);
+      } catch {
+        // Nowhere better to report it: the logger is the reporting channel.
+      }
+    };
+  return { debug: guard('debug'), info: guard('info'), warn: guard('warn'), error: guard('error') };
+}

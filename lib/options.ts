@@ -8,7 +8,7 @@ import type { AuthOption } from './auth.js';
 import { describeValue } from './describe-value.js';
 import type { IdwiseEventEmitter } from './events.js';
 import { parseAllowlist, type IpAllowlist } from './ip-allowlist.js';
-import { consoleLogger, type Logger } from './logger.js';
+import { consoleLogger, guardedLogger, type Logger } from './logger.js';
 import type { DedupeStore } from './stores/dedupe-store.js';
 import { MemoryDedupeStore } from './stores/memory-store.js';
 
@@ -212,9 +212,10 @@ export function resolveOptions(input: IdwiseWebhooksOptions): ResolvedOptions {
     }
   }
 
-  const logger = o.logger ?? consoleLogger;
-  if (!isLogger(logger))
-    fail('logger', logger, 'an object with debug, info, warn and error methods (pino works)', 'logger: pino()');
+  const given = o.logger ?? consoleLogger;
+  if (!isLogger(given))
+    fail('logger', given, 'an object with debug, info, warn and error methods (pino works)', 'logger: pino()');
+  const logger = guardedLogger(given);
 
   const events = o.events ?? new EventEmitter();
   if (!(events instanceof EventEmitter)) fail('events', events, 'an EventEmitter', 'events: new EventEmitter()');

@@ -48,7 +48,9 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
 
   function track(work: Promise<unknown>): void {
     pending.add(work);
-    void work.finally(() => pending.delete(work));
+    // Both handlers: the bookkeeping promise must not itself become an unhandled rejection.
+    const forget = () => pending.delete(work);
+    work.then(forget, forget);
   }
 
   async function storeCall<T>(operation: string, call: () => Promise<T>): Promise<StoreResult<T>> {
@@ -126,6 +128,9 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       case 'claimed':
         return deliver(payload, key, claim.value.token);
     }
+    // A custom store answered outside its contract: treat it as a failing store, never guess.
+    logger.error({ dedupeKey: key }, 'dedupe store returned an unknown claim state; answered 503');
+    return { kind: 'store_unavailable' };
   }
 
   async function deliver(payload: IdwisePayload, key: string, token: string | undefined): Promise<Outcome> {
