@@ -5,7 +5,7 @@
  * is compared as a SHA-256 digest (fixed length, so the secret's length does not leak either), all
  * candidates are always compared (so which one matched does not leak), with `timingSafeEqual`.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import crypto, { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import basicAuth from 'basic-auth';
 
@@ -20,7 +20,12 @@ export type AuthResult =
 
 export type Authenticator = (headers: IncomingHttpHeaders) => AuthResult;
 
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+// crypto.hash (Node 20.12+) digests in one call, without a Hash object: about half the CPU per
+// request of createHash().update().digest(), which older Node 20 releases still fall back to.
+const digest: (value: string) => Buffer =
+  typeof crypto.hash === 'function'
+    ? (value) => crypto.hash('sha256', value, 'buffer')
+    : (value) => createHash('sha256').update(value, 'utf8').digest();
 
 function matchesAny(presented: string, expected: readonly Buffer[]): boolean {
   const candidate = digest(presented);
