@@ -18,7 +18,7 @@ vi.mock('node:crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:crypto')>();
   return { ...actual, timingSafeEqual: vi.fn(actual.timingSafeEqual) };
 });
-const { timingSafeEqual } = await import('node:crypto');
+const { createHash, timingSafeEqual } = await import('node:crypto');
 const comparisons = vi.mocked(timingSafeEqual);
 
 const run = <T>(property: fc.IAsyncProperty<T> | fc.IProperty<T>, numRuns: number) =>
@@ -106,10 +106,13 @@ describe('constant-time comparison', () => {
             );
             // Authentication runs synchronously inside handle(), before anything is awaited.
             expect(comparisons).toHaveBeenCalledTimes(configured.length);
-            for (const [a, b] of comparisons.mock.calls) {
-              // Fixed-length digests: neither the presented length nor the secret's can show.
-              expect([(a as Buffer).length, (b as Buffer).length]).toEqual([32, 32]);
-            }
+            // Fixed-length SHA-256 digests on both sides, each configured one once: neither the
+            // presented length nor the secret's can show, nor which candidate matched.
+            const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+            const compared = scheme === 'basic' ? `idwise-${index}:${value}` : value;
+            const candidates = configured.map((c, i) => sha256(scheme === 'basic' ? `idwise-${i}:${c}` : c));
+            expect(comparisons.mock.calls.map(([a]) => a)).toEqual(configured.map(() => sha256(compared)));
+            expect(comparisons.mock.calls.map(([, b]) => b)).toEqual(candidates);
           },
         ),
         { seed: FUZZ_SEED, numRuns: 60 },
