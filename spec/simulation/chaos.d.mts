@@ -12,6 +12,7 @@ export interface SimulatedDelivery {
 export declare const SIMULATION: Readonly<{
   retryDelaysMs: readonly number[];
   leaseMs: number;
+  retentionMs: number;
   handlerTimeoutMs: number;
   storeTimeoutMs: number;
   listener: Readonly<{ throws: number; slow: number; pastTimeout: number; throwsPastTimeout: number }>;

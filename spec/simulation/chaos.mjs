@@ -19,6 +19,8 @@ export const SIMULATION = Object.freeze({
   // "handled more than once" at zero. The lease in turn ends well before the final retry (1500 ms
   // after the one before), so no claim left by an earlier attempt is still held when it arrives.
   leaseMs: 1000,
+  // Far beyond the run; short only so that keys a crashed run leaves in Redis soon expire.
+  retentionMs: 600_000,
   handlerTimeoutMs: 50,
   storeTimeoutMs: 30,
   /** Shares of listener calls, per attempt that is not the last; the rest succeed at once. */
@@ -171,6 +173,7 @@ export function simulationApp({ express, idwiseWebhooks, store, seed, token, rec
     auth: { type: 'bearer', tokens: [token] },
     store: chaosStore(store, seed),
     leaseMs: SIMULATION.leaseMs,
+    retentionMs: SIMULATION.retentionMs,
     handlerTimeoutMs: SIMULATION.handlerTimeoutMs,
     storeTimeoutMs: SIMULATION.storeTimeoutMs,
     logger,

@@ -24,7 +24,9 @@ const { app, webhooks } = simulationApp({
   seed: Number(SEED),
   token: TOKEN,
   async record(key, phase, ms) {
-    await redis.rpush(`${PREFIX}calls:${key}`, `${process.pid}:${phase}`);
+    // Expiring, like the dedupe keys, so that a run killed before its cleanup leaves nothing for long.
+    const list = `${PREFIX}calls:${key}`;
+    await redis.multi().rpush(list, `${process.pid}:${phase}`).pexpire(list, 600_000).exec();
     if (phase === 'start' && ms >= 100) process.send({ type: 'long-listener', key });
   },
   logger,
