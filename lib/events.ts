@@ -27,15 +27,68 @@ export type KnownEventName = keyof typeof KNOWN_EVENTS;
 /** `Updated Journey` with this action is also a manual-review decision (how newer accounts learn of them). */
 export const MANUAL_REVIEW_ACTION = 'Manual Review';
 
+// Named interfaces over the schema-derived types, so that editors show `FinishedJourneyBody`
+// rather than the TypeBox machinery the type is computed from. The fields still come from the schemas.
+export interface FinishedJourneyBody extends S.BodyOf<typeof S.FinishedJourneyBody> {}
+export interface ManuallyReviewedBody extends S.BodyOf<typeof S.ManuallyReviewedBody> {}
+export interface UpdatedJourneyBody extends S.BodyOf<typeof S.UpdatedJourneyBody> {}
+export interface AmlMonitorUpdateBody extends S.BodyOf<typeof S.AmlMonitorUpdateBody> {}
+export interface FinishedUserStepsBody extends S.BodyOf<typeof S.FinishedUserStepsBody> {}
+export interface FinishedStepBody extends S.BodyOf<typeof S.FinishedStepBody> {}
+export interface FinishedSpotCheckBody extends S.BodyOf<typeof S.FinishedSpotCheckBody> {}
+export interface FinishedOngoingCheckBody extends S.BodyOf<typeof S.FinishedOngoingCheckBody> {}
+export interface VerificationUpdateRequiredBody extends S.BodyOf<typeof S.VerificationUpdateRequiredBody> {}
+export interface KycRenewalDeadlineExceededBody extends S.BodyOf<typeof S.KycRenewalDeadlineExceededBody> {}
+export interface UnknownEventBody extends S.BodyOf<typeof S.UnknownEventBody> {}
+
+interface BodyByEvent {
+  'Finished Journey': FinishedJourneyBody;
+  'Manually Reviewed': ManuallyReviewedBody;
+  'Updated Journey': UpdatedJourneyBody;
+  'AML Monitor Update': AmlMonitorUpdateBody;
+  'AML Monior Update': AmlMonitorUpdateBody;
+  'Finished User Steps': FinishedUserStepsBody;
+  'Finished Step': FinishedStepBody;
+  'Step Submitted': FinishedStepBody;
+  'Finished Spot Check': FinishedSpotCheckBody;
+  'Finished Ongoing Check': FinishedOngoingCheckBody;
+  'Verification Update Required': VerificationUpdateRequiredBody;
+  'KYC Renewal Deadline Exceeded': KycRenewalDeadlineExceededBody;
+}
+
+// Fails to compile if the names above drift from KNOWN_EVENTS or an event is given another event's body.
+// Bodies accept any extra field, which makes all-optional bodies mutually assignable: compare them
+// without that index signature, so that each declared field and its type must match.
+type Declared<T> = { [P in keyof T as string extends P ? never : P]: T[P] };
+type Same<A, B> = [Declared<A>] extends [Declared<B>]
+  ? [Declared<B>] extends [Declared<A>]
+    ? [keyof Declared<A>] extends [keyof Declared<B>]
+      ? [keyof Declared<B>] extends [keyof Declared<A>]
+        ? true
+        : false
+      : false
+    : false
+  : false;
+type Assert<T extends true> = T;
+export type _BodiesMatchSchemas = Assert<
+  {
+    [K in KnownEventName | keyof BodyByEvent]: K extends KnownEventName & keyof BodyByEvent
+      ? Same<BodyByEvent[K], S.BodyOf<(typeof KNOWN_EVENTS)[K]['body']>>
+      : false;
+  }[KnownEventName | keyof BodyByEvent] extends true
+    ? true
+    : false
+>;
+
 /** The validated envelope of one known IDWise event, exactly as sent. */
 export type KnownPayload<E extends KnownEventName = KnownEventName> = {
-  [K in E]: { readonly event: K; readonly body: S.BodyOf<(typeof KNOWN_EVENTS)[K]['body']> };
+  [K in E]: { readonly event: K; readonly body: BodyByEvent[K] };
 }[E];
 
 export interface UnknownEventPayload {
   /** An event name this version does not know. */
   readonly event: string;
-  readonly body: S.BodyOf<typeof S.UnknownEventBody>;
+  readonly body: UnknownEventBody;
 }
 
 /** Every payload a listener can receive; `event` narrows `body` for the known events. */
