@@ -134,17 +134,12 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   }
 
   async function deliver(payload: IdwisePayload, key: string, token: string | undefined): Promise<Outcome> {
-    // Made on the first read of ctx.signal, or at the timeout: most listeners never read it, and
-    // building one (an EventTarget) was a visible per-delivery cost in the server's CPU profile.
-    let controller: AbortController | undefined;
+    const controller = new AbortController();
     const ctx: DeliveryContext = {
       dedupeKey: key,
       eventId: payload.body.eventId,
       receivedAt: new Date(),
-      get signal() {
-        controller ??= new AbortController();
-        return controller.signal;
-      },
+      signal: controller.signal,
       deduplicated: token !== undefined,
     };
     const run = runListeners(events, emitterEventsFor(payload), [payload, ctx]);
@@ -158,7 +153,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
     const first = await Promise.race([run, timeout]);
     clearTimeout(timer);
     if (first === TIMED_OUT) {
-      (controller ??= new AbortController()).abort(new Error(`handlerTimeoutMs (${o.handlerTimeoutMs} ms) passed`));
+      controller.abort(new Error(`handlerTimeoutMs (${o.handlerTimeoutMs} ms) passed`));
       logger.warn(
         { dedupeKey: key, event: payload.event },
         'listeners outlived handlerTimeoutMs; answered 503, the claim settles when they do',
