@@ -1,0 +1,302 @@
+// `npm run bench`: configurations (a)-(f) side by side, each in its own server process on
+// 127.0.0.1, loaded in turn (A B C ... then reversed, round after round) so that the machine's
+// drift falls on all of them alike. The targets are judged on server CPU time per request, which
+// the server reads from its own process.cpuUsage(); req/s and latency are reported beside it.
+//
+// Options (flag or environment variable; defaults keep the whole run under about 4 minutes):
+//   --rounds N          BENCH_ROUNDS          rounds of distinct events            (default 5)
+//   --duration S        BENCH_DURATION        seconds per configuration per round  (default 4)
+//   --dup-rounds N      BENCH_DUP_ROUNDS      rounds with 50% duplicates, 0 = skip  (default 3)
+//   --dup-duration S    BENCH_DUP_DURATION    seconds per configuration per round  (default 3)
+//   --warmup S          BENCH_WARMUP          unrecorded seconds per server first   (default 2)
+//   --connections N     BENCH_CONNECTIONS     concurrent keep-alive connections     (default 10)
+//   --rate N            BENCH_RATE            requests/s for every configuration alike, instead of
+//                                             saturating each (default 0: saturate)
+//   --only a,d,f        BENCH_ONLY            run only these configurations
+//   --memory                                  also run memory.mjs (about 30 s more)
+//   --no-cold-start                           skip cold-start.mjs
+//   --profile                                 also run profile.mjs (CPU profiles of d and f)
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { idSource, load, measuredLoad, startServer } from './harness.mjs';
+import { mb, median } from './shared.mjs';
+
+const { values: flags } = parseArgs({
+  options: {
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    'dup-rounds': { type: 'string' },
+    'dup-duration': { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    rate: { type: 'string' },
+    only: { type: 'string' },
+    memory: { type: 'boolean', default: false },
+    'no-cold-start': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const num = (flag, env, fallback) => {
+  const value = Number(flags[flag] ?? process.env[env] ?? fallback);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${flag} / ${env} must be a non-negative number`);
+  return value;
+};
+const settings = {
+  rounds: num('rounds', 'BENCH_ROUNDS', 5),
+  duration: num('duration', 'BENCH_DURATION', 4),
+  dupRounds: num('dup-rounds', 'BENCH_DUP_ROUNDS', 3),
+  dupDuration: num('dup-duration', 'BENCH_DUP_DURATION', 3),
+  warmup: num('warmup', 'BENCH_WARMUP', 2),
+  connections: num('connections', 'BENCH_CONNECTIONS', 10),
+  rate: num('rate', 'BENCH_RATE', 0),
+};
+
+const LABELS = {
+  a: 'bare node:http + JSON.parse',
+  b: 'Express + express.json()',
+  c: 'hand-written: (b) + bearer + ajv + Map + emit',
+  d: 'idwiseWebhooks(), memory store',
+  e: 'idwiseWebhooks(), Redis store (ioredis)',
+  f: 'createNodeHandler() on node:http',
+};
+const TARGETS = [
+  { name: '(d) ≤ 1.05 × (b)', of: 'd', base: 'b', max: 1.05 },
+  { name: '(d) ≤ 1.0 × (c)', of: 'd', base: 'c', max: 1.0 },
+  { name: '(e) ≤ 1.3 × (d)', of: 'e', base: 'd', max: 1.3 },
+  { name: '(f) ≤ 1.25 × (a)', of: 'f', base: 'a', max: 1.25 },
+];
+
+const only = (flags.only ?? process.env.BENCH_ONLY)?.split(',').map((s) => s.trim());
+let configs = Object.keys(LABELS).filter((c) => !only || only.includes(c));
+const skipped = Object.fromEntries(
+  Object.keys(LABELS)
+    .filter((c) => !configs.includes(c))
+    .map((c) => [c, 'not selected by --only']),
+);
+
+// (e) needs the Redis store in the built package and a Redis server that answers.
+if (configs.includes('e')) {
+  const reason = await redisUnavailable();
+  if (reason) {
+    skipped.e = reason;
+    configs = configs.filter((c) => c !== 'e');
+    console.log(`(e) skipped: ${reason}`);
+  }
+}
+
+async function redisUnavailable() {
+  const pkg = await import('../dist/esm/index.js');
+  if (typeof pkg.RedisDedupeStore !== 'function') return 'RedisDedupeStore is not exported by dist/esm/index.js';
+  try {
+    const { Redis } = await import('ioredis');
+    const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 0 });
+    await client.connect();
+    await client.ping();
+    await client.quit();
+    return undefined;
+  } catch (error) {
+    return `Redis on 127.0.0.1:6379 does not answer (${error.message})`;
+  }
+}
+
+const machine = {
+  nproc: cpus().length,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+  // Other work on a shared machine shows here: above the core count, rounds compete for CPU.
+  loadAverageAtStart: loadavg()[0],
+};
+console.log(
+  `${machine.cpu} × ${machine.nproc}, Node ${machine.node}; ${settings.connections} connections, ` +
+    `${settings.rounds} × ${settings.duration} s distinct + ${settings.dupRounds} × ${settings.dupDuration} s 50% duplicates ` +
+    `per configuration, warm-up ${settings.warmup} s, ${settings.rate ? `${settings.rate} req/s each` : 'saturating'}; ` +
+    `load average ${machine.loadAverageAtStart.toFixed(2)}`,
+);
+
+const servers = {};
+for (const config of configs) servers[config] = await startServer(config);
+const ids = Object.fromEntries(configs.map((c) => [c, idSource(c)]));
+const loadOptions = (config, duration, duplicateShare) => ({
+  connections: settings.connections,
+  duration,
+  nextId: ids[config],
+  duplicateShare,
+  rate: settings.rate,
+});
+
+let stopping = false;
+async function stopAll() {
+  if (stopping) return {};
+  stopping = true;
+  const finals = {};
+  for (const [config, server] of Object.entries(servers)) finals[config] = await server.stop();
+  return finals;
+}
+process.once('SIGINT', () => {
+  console.log('\ninterrupted: stopping servers (and cleaning the Redis prefix)');
+  void stopAll().then(() => process.exit(130));
+});
+
+const started = Date.now();
+if (settings.warmup > 0) {
+  for (const config of configs) await load({ port: servers[config].port, ...loadOptions(config, settings.warmup, 0) });
+}
+
+async function phase(name, rounds, duration, duplicateShare) {
+  const samples = Object.fromEntries(configs.map((c) => [c, []]));
+  for (let round = 0; round < rounds; round++) {
+    // Forward then backward, so that no configuration always runs right after the same neighbour.
+    const order = round % 2 === 0 ? configs : [...configs].reverse();
+    const line = [];
+    for (const config of order) {
+      const sample = await measuredLoad(servers[config], loadOptions(config, duration, duplicateShare));
+      samples[config].push(sample);
+      line.push(`${config} ${Math.round(sample.rps)} req/s ${sample.cpuPerRequest.toFixed(1)} µs`);
+    }
+    console.log(`${name} round ${round + 1}/${rounds}: ${line.join(' | ')}`);
+  }
+  return summarise(samples);
+}
+
+function summarise(samples) {
+  const summary = {};
+  for (const [config, list] of Object.entries(samples)) {
+    if (list.length === 0) continue;
+    const sum = (field) => list.reduce((total, s) => total + s[field], 0);
+    summary[config] = {
+      rounds: list.length,
+      rps: median(list.map((s) => s.rps)),
+      p50: median(list.map((s) => s.p50)),
+      p99: median(list.map((s) => s.p99)),
+      cpuPerRequest: median(list.map((s) => s.cpuPerRequest)),
+      cpuPerRequestMin: Math.min(...list.map((s) => s.cpuPerRequest)),
+      cpuPerRequestMax: Math.max(...list.map((s) => s.cpuPerRequest)),
+      requests: sum('served'),
+      non2xx: sum('non2xx'),
+      errors: sum('errors') + sum('timeouts'),
+      statusCodes: list.reduce((codes, s) => {
+        for (const [code, count] of Object.entries(s.statusCodes)) codes[code] = (codes[code] ?? 0) + count;
+        return codes;
+      }, {}),
+      maxRss: Math.max(...list.map((s) => s.maxRss)),
+      samples: list,
+    };
+  }
+  return summary;
+}
+
+const results = { machine, settings, skipped, phases: {} };
+results.phases.distinct = await phase('distinct', settings.rounds, settings.duration, 0);
+if (settings.dupRounds > 0) {
+  results.phases.duplicates = await phase('50% dup', settings.dupRounds, settings.dupDuration, 0.5);
+}
+const finals = await stopAll();
+results.peakRss = Object.fromEntries(Object.entries(finals).map(([c, f]) => [c, f.maxRss]));
+if (finals.e?.redisPrefix) {
+  results.redisCleanup = { prefix: finals.e.redisPrefix, keysDeleted: finals.e.redisKeysDeleted };
+}
+results.loadSeconds = (Date.now() - started) / 1000;
+results.machine.loadAverageAtEnd = loadavg()[0];
+
+const ratio = (summary, of, base, field) =>
+  summary[of] && summary[base] ? summary[of][field] / summary[base][field] : undefined;
+// The median of the round-by-round ratios: each pair of samples ran minutes apart at most, so a
+// cross-check on the ratio of medians when the machine drifts.
+const pairedRatio = (summary, of, base) =>
+  summary[of] && summary[base]
+    ? median(summary[of].samples.map((s, i) => s.cpuPerRequest / summary[base].samples[i].cpuPerRequest))
+    : undefined;
+const fmt = (value, digits = 2) => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
+
+function table(title, summary) {
+  const rows = [
+    `### ${title}`,
+    '',
+    '| config | req/s | p50 ms | p99 ms | CPU µs/req (min-max) | requests | non-2xx | errors | peak RSS MB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const [config, s] of Object.entries(summary)) {
+    rows.push(
+      `| (${config}) ${LABELS[config]} | ${Math.round(s.rps)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ` +
+        `${s.cpuPerRequest.toFixed(1)} (${s.cpuPerRequestMin.toFixed(1)}-${s.cpuPerRequestMax.toFixed(1)}) | ` +
+        `${s.requests} | ${s.non2xx} | ${s.errors} | ${mb(results.peakRss[config] ?? s.maxRss)} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+function ratioTable(title, summary, judge) {
+  const rows = [
+    `### ${title}`,
+    '',
+    '| target | CPU/req ratio | paired CPU ratio | req/s ratio | p50 ratio | p99 ratio | verdict |',
+    '|---|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const t of TARGETS) {
+    const cpu = ratio(summary, t.of, t.base, 'cpuPerRequest');
+    const verdict =
+      cpu === undefined
+        ? `SKIPPED${skipped[t.of] || skipped[t.base] ? ` (${skipped[t.of] ?? skipped[t.base]})` : ''}`
+        : cpu <= t.max
+          ? 'PASS'
+          : 'FAIL';
+    if (judge) t.verdict = verdict;
+    rows.push(
+      `| ${t.name} | ${fmt(cpu)} | ${fmt(pairedRatio(summary, t.of, t.base))} | ${fmt(ratio(summary, t.of, t.base, 'rps'))} | ` +
+        `${fmt(ratio(summary, t.of, t.base, 'p50'))} | ${fmt(ratio(summary, t.of, t.base, 'p99'))} | ${judge ? verdict : '(informative)'} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+const report = [
+  table('Distinct events (every request a new eventId)', results.phases.distinct),
+  '',
+  ratioTable('Ratios, distinct events (targets judged here, on CPU per request)', results.phases.distinct, true),
+];
+if (results.phases.duplicates) {
+  report.push(
+    '',
+    table(
+      '50% duplicates (every other request repeats an eventId seen 1 000-3 000 requests earlier)',
+      results.phases.duplicates,
+    ),
+    '',
+    ratioTable('Ratios, 50% duplicates', results.phases.duplicates, false),
+  );
+}
+report.push(
+  '',
+  'Targets: ' + TARGETS.map((t) => `${t.name}: ${t.verdict}`).join('; '),
+  `Load phase took ${results.loadSeconds.toFixed(0)} s; load average ${machine.loadAverageAtStart.toFixed(2)} at start, ` +
+    `${results.machine.loadAverageAtEnd.toFixed(2)} at end (${machine.nproc} cores, the load generator included).` +
+    (results.redisCleanup
+      ? ` Redis prefix ${results.redisCleanup.prefix}: ${results.redisCleanup.keysDeleted} keys deleted.`
+      : ''),
+);
+console.log('\n' + report.join('\n'));
+
+const outDir = fileURLToPath(new URL('./out/', import.meta.url));
+mkdirSync(outDir, { recursive: true });
+results.targets = TARGETS.map(({ name, verdict }) => ({ name, verdict }));
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+writeFileSync(`${outDir}run-${stamp}.json`, JSON.stringify(results, null, 2));
+writeFileSync(`${outDir}run-${stamp}.md`, report.join('\n') + '\n');
+console.log(`\nraw figures: bench/out/run-${stamp}.json`);
+
+// The other measurements run in their own fresh processes, after the load servers are gone.
+const node = (args) => {
+  console.log(`\n$ node ${args.join(' ')}`);
+  const run = spawnSync(process.execPath, args, {
+    stdio: 'inherit',
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+  });
+  if (run.status !== 0) console.error(`(exited with ${run.status ?? run.signal})`);
+};
+if (!flags['no-cold-start']) node(['bench/cold-start.mjs']);
+if (flags.memory) node(['--expose-gc', 'bench/memory.mjs']);
+if (flags.profile) node(['bench/profile.mjs']);

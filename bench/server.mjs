@@ -1,0 +1,202 @@
+// One benchmark server: `node bench/server.mjs <a|b|c|d|e|f>`, started by run.mjs with an IPC channel.
+//
+// It listens on 127.0.0.1 (an ephemeral port, reported over IPC) and answers the orchestrator's
+// `mark` messages with its own CPU time (process.cpuUsage()), request count and memory. IPC is used
+// rather than an HTTP side endpoint so that the measurement is never one of the counted requests.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer } from 'node:http';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { AUTHORIZATION, PATH, TOKEN } from './shared.mjs';
+
+const config = process.argv[2];
+const send = (message) => process.send?.(message);
+const trivialListener = async () => {};
+let cleanup = async () => ({});
+
+// BENCH_DIST points at another build of the package (`npx tsc -p tsconfig.json --outDir .tmp/x`),
+// to compare two versions of lib/ over HTTP; by default the built package, as users import it.
+const importPackage = () =>
+  import(
+    process.env.BENCH_DIST ? pathToFileURL(resolve(process.env.BENCH_DIST, 'index.js')).href : '../dist/esm/index.js'
+  );
+
+async function expressApp() {
+  const { default: express } = await import('express');
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  return { express, app };
+}
+
+const configurations = {
+  // (a) The floor: node:http reads the body and JSON.parses it, nothing else.
+  async a() {
+    return createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (chunk) => chunks.push(chunk));
+      req.on('end', () => {
+        try {
+          JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"error":"invalid_json"}');
+          return;
+        }
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"processed"}');
+      });
+    });
+  },
+
+  // (b) What a user writes with no checks at all.
+  async b() {
+    const { express, app } = await expressApp();
+    app.use(express.json());
+    app.post(PATH, (_req, res) => {
+      res.status(200).json({ status: 'processed' });
+    });
+    return createServer(app);
+  },
+
+  // (c) The hand-written equivalent of this package: (b) + the same bearer check (SHA-256 digests
+  // compared with timingSafeEqual) + a compiled ajv envelope schema + a Map dedupe (bounded at
+  // 100 000 like the memory store's default, oldest first) + emit to a trivial async listener.
+  // It has no in-flight state, no store timeout, no handler timeout and does not await listeners.
+  async c() {
+    const { express, app } = await expressApp();
+    const { Ajv } = await import('ajv');
+    const validate = new Ajv().compile({
+      type: 'object',
+      required: ['event', 'body'],
+      properties: {
+        event: { type: 'string' },
+        body: { type: 'object', properties: { eventId: { type: 'string' } } },
+      },
+    });
+    const expected = createHash('sha256').update(TOKEN).digest();
+    const seen = new Map();
+    const bus = new EventEmitter();
+    bus.on('Finished Journey', trivialListener);
+    app.use(express.json());
+    app.post(PATH, (req, res) => {
+      const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
+      if (!match || !timingSafeEqual(createHash('sha256').update(match[1]).digest(), expected)) {
+        res.status(401).json({ error: 'unauthorized' });
+        return;
+      }
+      if (!validate(req.body)) {
+        res.status(400).json({ error: 'invalid_payload' });
+        return;
+      }
+      const { eventId } = req.body.body;
+      if (eventId !== undefined) {
+        if (seen.has(eventId)) {
+          res.status(200).json({ status: 'duplicate' });
+          return;
+        }
+        seen.set(eventId, Date.now());
+        if (seen.size > 100_000) seen.delete(seen.keys().next().value);
+      }
+      bus.emit(req.body.event, req.body);
+      res.status(200).json({ status: 'processed' });
+    });
+    return createServer(app);
+  },
+
+  // (d) The package on its default memory store, mounted as the README shows.
+  async d() {
+    const { app } = await expressApp();
+    const { idwiseWebhooks } = await importPackage();
+    const webhooks = idwiseWebhooks({ auth: { type: 'bearer', tokens: [TOKEN] } });
+    webhooks.events.on('journeyCompleted', trivialListener);
+    app.use(webhooks);
+    cleanup = async () => {
+      await webhooks.close();
+      return {};
+    };
+    return createServer(app);
+  },
+
+  // (e) The package on the Redis store (ioredis), under a prefix unique to this run.
+  async e() {
+    const { app } = await expressApp();
+    const { idwiseWebhooks, RedisDedupeStore } = await importPackage();
+    const { Redis } = await import('ioredis');
+    const prefix = process.env.BENCH_REDIS_PREFIX ?? `idwise-bench:${process.pid}-${Date.now()}:`;
+    const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    const store = new RedisDedupeStore({ client, prefix });
+    const webhooks = idwiseWebhooks({ auth: { type: 'bearer', tokens: [TOKEN] }, store });
+    webhooks.events.on('journeyCompleted', trivialListener);
+    app.use(webhooks);
+    cleanup = async () => {
+      await webhooks.close();
+      let deleted = 0;
+      for await (const keys of client.scanStream({ match: `${prefix}*`, count: 1000 })) {
+        if (keys.length > 0) deleted += await client.unlink(...keys);
+      }
+      await client.quit();
+      return { redisKeysDeleted: deleted, redisPrefix: prefix };
+    };
+    return createServer(app);
+  },
+
+  // (f) The same pipeline behind plain node:http.
+  async f() {
+    const { createNodeHandler } = await importPackage();
+    const handler = createNodeHandler({ auth: { type: 'bearer', tokens: [TOKEN] } });
+    handler.events.on('journeyCompleted', trivialListener);
+    cleanup = async () => {
+      await handler.close();
+      return {};
+    };
+    return createServer(handler);
+  },
+};
+
+if (!configurations[config]) {
+  console.error(`usage: node bench/server.mjs <${Object.keys(configurations).join('|')}>`);
+  process.exit(2);
+}
+
+const server = await configurations[config]();
+let requests = 0;
+server.on('request', () => {
+  requests += 1;
+});
+server.keepAliveTimeout = 30_000;
+server.listen(0, '127.0.0.1', () => {
+  send({ type: 'ready', port: server.address().port, authorization: AUTHORIZATION });
+});
+
+function snapshot() {
+  const memory = process.memoryUsage();
+  return {
+    cpu: process.cpuUsage(),
+    requests,
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    // resourceUsage().maxRSS is in kilobytes: the peak over the process's whole life.
+    maxRss: process.resourceUsage().maxRSS * 1024,
+  };
+}
+
+process.on('message', async (message) => {
+  if (message.type === 'mark') {
+    send({ type: 'mark', id: message.id, ...snapshot() });
+  } else if (message.type === 'shutdown') {
+    const final = snapshot();
+    server.closeAllConnections?.();
+    await new Promise((resolve) => server.close(resolve));
+    const cleaned = await cleanup();
+    send({ type: 'bye', ...final, ...cleaned });
+    // Exit normally (not a kill) so that --cpu-prof writes its profile.
+    process.disconnect?.();
+    process.exitCode = 0;
+    setTimeout(() => process.exit(0), 50).unref();
+  }
+});
+process.on('disconnect', () => {
+  // The orchestrator died: do not linger as an orphan.
+  setTimeout(() => process.exit(0), 1000).unref();
+});
