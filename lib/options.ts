@@ -69,10 +69,13 @@ function fail(option: string, got: unknown, expected: string, example: string): 
   );
 }
 
+// Node's timers clamp a longer delay to 1 ms: a huge value meant as "never" would fire at once.
+const MAX_TIMER_MS = 2_147_483_647;
+
 function positiveInteger(options: Record<string, unknown>, name: string, fallback: number): number {
   const value = options[name] ?? fallback;
-  if (!Number.isSafeInteger(value) || (value as number) <= 0) {
-    fail(name, value, 'a positive integer of milliseconds', `${name}: ${fallback}`);
+  if (!Number.isSafeInteger(value) || (value as number) <= 0 || (value as number) > MAX_TIMER_MS) {
+    fail(name, value, `a positive integer of milliseconds, at most ${MAX_TIMER_MS}`, `${name}: ${fallback}`);
   }
   return value as number;
 }
@@ -87,10 +90,23 @@ function secret(option: string, value: unknown, example: string): string {
   return value;
 }
 
-function secrets(option: string, value: unknown, example: string): string[] {
+function secrets(option: string, value: unknown, example: string, pattern?: { test: RegExp; rule: string }): string[] {
   if (!Array.isArray(value) || value.length === 0) fail(option, value, 'a non-empty array of strings', example);
-  return value.map((item, i) => secret(`${option}[${i}]`, item, example));
+  return value.map((item, i) => {
+    const checked = secret(`${option}[${i}]`, item, example);
+    // A value that cannot arrive in an HTTP header would pass here and then refuse every delivery.
+    if (pattern && !pattern.test.test(checked)) fail(`${option}[${i}]`, checked, pattern.rule, example);
+    return checked;
+  });
 }
+
+// A bearer token is one run of visible ASCII; a header value may also hold inner spaces. Node hands
+// header bytes over as latin1, so non-ASCII secrets could never compare equal.
+const BEARER_TOKEN = { test: /^[\x21-\x7E]+$/, rule: 'visible ASCII characters without spaces (as sent in a header)' };
+const HEADER_VALUE = {
+  test: /^[\x21-\x7E]([\x20-\x7E]*[\x21-\x7E])?$/,
+  rule: 'visible ASCII characters (as sent in a header)',
+};
 
 function resolveAuth(auth: unknown): AuthOption {
   if (auth === undefined) {
@@ -104,7 +120,7 @@ function resolveAuth(auth: unknown): AuthOption {
   const a = auth as Record<string, unknown>;
   switch (typeof auth === 'object' && auth !== null ? a.type : undefined) {
     case 'bearer':
-      return { type: 'bearer', tokens: secrets('auth.tokens', a.tokens, EXAMPLE_AUTH) };
+      return { type: 'bearer', tokens: secrets('auth.tokens', a.tokens, EXAMPLE_AUTH, BEARER_TOKEN) };
     case 'basic': {
       const example =
         "auth: { type: 'basic', credentials: [{ username: 'idwise', password: process.env.IDWISE_WEBHOOK_PASSWORD }] }";
@@ -127,7 +143,7 @@ function resolveAuth(auth: unknown): AuthOption {
       if (typeof a.name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(a.name)) {
         fail('auth.name', a.name, 'an HTTP header name', example);
       }
-      return { type: 'header', name: a.name, values: secrets('auth.values', a.values, example) };
+      return { type: 'header', name: a.name, values: secrets('auth.values', a.values, example, HEADER_VALUE) };
     }
     case 'none':
       if (process.env.NODE_ENV === 'production' && a.allowInProduction !== true) {
@@ -178,11 +194,18 @@ export function resolveOptions(input: IdwiseWebhooksOptions): ResolvedOptions {
 
   const leaseMs = positiveInteger(o, 'leaseMs', 60_000);
   const retentionMs = positiveInteger(o, 'retentionMs', 24 * 60 * 60_000);
-  const handlerTimeoutMs = positiveInteger(o, 'handlerTimeoutMs', Math.min(25_000, Math.floor(leaseMs / 2)));
+  const handlerTimeoutMs = positiveInteger(
+    o,
+    'handlerTimeoutMs',
+    Math.max(1, Math.min(25_000, Math.floor(leaseMs / 2))),
+  );
   const storeTimeoutMs = positiveInteger(o, 'storeTimeoutMs', 5_000);
   const bodyTimeoutMs = positiveInteger(o, 'bodyTimeoutMs', 10_000);
   // A claim must outlive the listeners it guards, or a retry could run them a second time concurrently.
   if (handlerTimeoutMs >= leaseMs) {
+    // With handlerTimeoutMs left to its default (half the lease), only a lease under 2 ms gets here.
+    if (o.handlerTimeoutMs === undefined)
+      fail('leaseMs', leaseMs, 'at least 2 (it must outlast handlerTimeoutMs)', 'leaseMs: 60000');
     fail('handlerTimeoutMs', handlerTimeoutMs, `below leaseMs (${leaseMs})`, `leaseMs: 60000, handlerTimeoutMs: 25000`);
   }
 

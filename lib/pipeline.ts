@@ -103,7 +103,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       return { kind: 'invalid_payload', issues: [{ path: '/body', message: 'must not nest this deeply' }] };
     }
 
-    const claim = await storeCall<ClaimResult>('claim', () => store.claim(key, o.leaseMs));
+    const claim = await storeCall<ClaimResult>('claim', async () => checkedClaim(await store.claim(key, o.leaseMs)));
     if (!claim.ok) {
       if (o.storeFailure === 'reject') {
         logger.error(
@@ -128,9 +128,6 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       case 'claimed':
         return deliver(payload, key, claim.value.token);
     }
-    // A custom store answered outside its contract: treat it as a failing store, never guess.
-    logger.error({ dedupeKey: key }, 'dedupe store returned an unknown claim state; answered 503');
-    return { kind: 'store_unavailable' };
   }
 
   async function deliver(payload: IdwisePayload, key: string, token: string | undefined): Promise<Outcome> {
@@ -156,9 +153,10 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       controller.abort(new Error(`handlerTimeoutMs (${o.handlerTimeoutMs} ms) passed`));
       logger.warn(
         { dedupeKey: key, event: payload.event },
-        'listeners outlived handlerTimeoutMs; answered 503, the claim settles when they do',
+        'listeners outlived handlerTimeoutMs; answered 503, the claim settles when they do (or expires at leaseMs)',
       );
-      // The claim stays held until the listeners settle, so IDWise's retry cannot run them twice at once.
+      // The claim stays held until the listeners settle (or the lease ends: it is not renewed), so a
+      // retry meanwhile gets 409 rather than running them a second time at once.
       track(run.then((late) => settle(late, payload, ctx, token)));
       return { kind: 'handler_timeout' };
     }
@@ -213,4 +211,18 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   }
 
   return { events, path: o.path, handle, close };
+}
+
+/** A custom store that answers outside its contract is a failing store: never guess what it meant. */
+function checkedClaim(result: ClaimResult): ClaimResult {
+  const state = (result as Partial<ClaimResult> | null | undefined)?.state;
+  if (state === 'done' || state === 'in-flight') return result;
+  if (
+    state === 'claimed' &&
+    typeof (result as { token?: unknown }).token === 'string' &&
+    (result as { token: string }).token !== ''
+  ) {
+    return result;
+  }
+  throw new Error('store.claim answered outside the DedupeStore contract');
 }

@@ -89,5 +89,9 @@ function formatAttempt(attempt: Attempt): string {
 function reasonOf(error: unknown, timeoutMs: number): string {
   const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError') return `no answer within ${timeoutMs} ms (--timeout)`;
+  // A TypeError without a network cause was raised while building the request: its message may
+  // quote a header value, which may be a credential.
+  if (e.name === 'TypeError' && e.cause === undefined)
+    return 'the request could not be built (check --header and --basic values)';
   return e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
 }

@@ -173,7 +173,12 @@ function header(argument: string): [string, string] {
       SEND_FLAGS.header.example,
     );
   }
-  return [name.toLowerCase(), argument.slice(colon + 1).trim()];
+  const value = argument.slice(colon + 1).trim();
+  // fetch would refuse such a value and quote it in its error: refuse it here, without quoting it.
+  if (/[\r\n\0]/.test(value)) {
+    throw new UsageError('--header values cannot contain line breaks or NUL characters.', SEND_FLAGS.header.example);
+  }
+  return [name.toLowerCase(), value];
 }
 
 function wholeNumber(flag: string, text: string | undefined, fallback: number, max: number): number {

@@ -79,6 +79,15 @@ export async function deliver(
 
 /** The request headers that carry `auth`'s first credential. */
 export function credentialHeaders(auth: AuthOption | undefined): Record<string, string> {
+  const headers = credentialHeadersOf(auth);
+  // fetch would refuse such a value and quote it (a secret) in its error: refuse it here, unquoted.
+  if (Object.values(headers).some((value) => /[\r\n\0]/.test(value))) {
+    throw new TypeError('deliver: a credential in option "auth" contains a line break or NUL character.');
+  }
+  return headers;
+}
+
+function credentialHeadersOf(auth: AuthOption | undefined): Record<string, string> {
   switch (auth?.type) {
     case undefined:
     case 'none':

@@ -49,6 +49,19 @@ describe('the package when what it is given misbehaves', () => {
     expect(heard).toEqual([]);
   });
 
+  it.each([
+    ['nothing', undefined],
+    ['null', null],
+    ['claimed without a token', { state: 'claimed' }],
+  ])('answers 503 store_unavailable and runs no listener when a store claim resolves to %s', async (_name, answer) => {
+    const store = { claim: async () => answer as never, complete: async () => {}, release: async () => {} };
+    const app = await startApp({ options: { store } });
+    const heard = app.record('journeyCompleted');
+    const res = await app.post(buildEvent('Finished Journey'));
+    expect([res.status, res.body]).toEqual([503, { error: 'store_unavailable' }]);
+    expect(heard).toEqual([]);
+  });
+
   it('answers 500 internal_error from createNodeHandler when the package itself fails', async () => {
     const app = await startApp({ face: 'node', options: { events: new BrokenEmitter() } });
     const res = await app.post(buildEvent('Finished Journey'));

@@ -312,6 +312,12 @@ describe('idwise-webhooks usage', () => {
       /Fix: /,
     ],
     [
+      'a header value with a line break, without echoing it',
+      ['send', 'URL', '--event', 'Finished Journey', '--header', 'x-idwise-secret:TOPSECRET\nline2'],
+      /--header values cannot contain line breaks or NUL characters\.(?![\s\S]*TOPSECRET)/,
+      /Fix: /,
+    ],
+    [
       'a flag without its value',
       ['send', 'URL', '--event'],
       /--event needs a value/,

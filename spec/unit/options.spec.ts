@@ -57,6 +57,25 @@ describe('options checked at construction', () => {
     ['a string handlerTimeoutMs', withAuth({ handlerTimeoutMs: '25s' }), 'handlerTimeoutMs'],
     ['handlerTimeoutMs not below leaseMs', withAuth({ leaseMs: 10_000, handlerTimeoutMs: 10_000 }), 'handlerTimeoutMs'],
     ['a zero storeTimeoutMs', withAuth({ storeTimeoutMs: 0 }), 'storeTimeoutMs'],
+    // Node clamps a longer timer to 1 ms: "practically never" would fire at once.
+    ['a storeTimeoutMs beyond what a timer holds', withAuth({ storeTimeoutMs: 3e9 }), 'storeTimeoutMs'],
+    ['a bodyTimeoutMs beyond what a timer holds', withAuth({ bodyTimeoutMs: 2 ** 31 }), 'bodyTimeoutMs'],
+    ['a leaseMs too short for any handler timeout', withAuth({ leaseMs: 1 }), 'leaseMs'],
+    [
+      'a bearer token with an inner space (it could never arrive)',
+      build({ auth: { type: 'bearer', tokens: ['hunter2 s3cr3t'] } }),
+      'auth.tokens[0]',
+    ],
+    [
+      'a non-ASCII bearer token (headers arrive as latin1)',
+      build({ auth: { type: 'bearer', tokens: ['hunter2-sécret'] } }),
+      'auth.tokens[0]',
+    ],
+    [
+      'a header value with a control character',
+      build({ auth: { type: 'header', name: 'x-idwise', values: ['hunter2\tx'] } }),
+      'auth.values[0]',
+    ],
     ['an unreadable limit', withAuth({ limit: 'lots' }), 'limit'],
     ['a zero limit', withAuth({ limit: 0 }), 'limit'],
     ['an unknown storeFailure', withAuth({ storeFailure: 'ignore' }), 'storeFailure'],
