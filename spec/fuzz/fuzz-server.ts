@@ -17,6 +17,7 @@ import {
   type IdwiseWebhooksRouter,
 } from '../../lib/index.js';
 import { RecordingLogger } from '../support/recording-logger.js';
+import { DELIVERY_EVENTS } from '../support/fixtures.js';
 
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 0x1d3f22);
 export const TOKEN = 'fuzz-token-c41b9e';
@@ -25,20 +26,7 @@ export const AUTHORIZED = { authorization: `Bearer ${TOKEN}` } as const;
 /** Every status the package documents; anything else is a bug (or, for a malformed HTTP message, node's own parser). */
 export const DOCUMENTED = new Set([200, 400, 401, 403, 405, 409, 413, 415, 500, 503]);
 
-const LISTENED: IdwiseEventName[] = [
-  'journeyCompleted',
-  'manualReview',
-  'amlUpdate',
-  'journeyUpdated',
-  'userStepsFinished',
-  'stepFinished',
-  'spotCheckFinished',
-  'verificationUpdateRequired',
-  'kycRenewalDeadlineExceeded',
-  'unknownEvent',
-  'webhook',
-  'handlerError',
-];
+const LISTENED: IdwiseEventName[] = [...DELIVERY_EVENTS, 'handlerError'];
 
 export interface Answer {
   status: number;

@@ -2,21 +2,10 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { IdwiseEventName, KnownEventName } from '../../lib/index.js';
 import { buildEvent } from '../../lib/testing/index.js';
+import { DELIVERY_EVENTS } from '../support/fixtures.js';
 import { startApp } from '../support/http.js';
 
-const ALL_EVENTS: IdwiseEventName[] = [
-  'journeyCompleted',
-  'manualReview',
-  'amlUpdate',
-  'journeyUpdated',
-  'userStepsFinished',
-  'stepFinished',
-  'spotCheckFinished',
-  'verificationUpdateRequired',
-  'kycRenewalDeadlineExceeded',
-  'unknownEvent',
-  'webhook',
-];
+const ALL_EVENTS = DELIVERY_EVENTS;
 
 /** Posts `payload` and returns the emitter events it fired, in order. */
 async function emittedFor(payload: unknown) {

@@ -1,3 +1,4 @@
+import type { IdwiseEventName } from '../../lib/index.js';
 import type { AuthOption, WebhookPipeline, WebhookRequest } from '../../lib/index.js';
 
 /** The credential every spec configures unless it is testing authentication itself. */
@@ -17,3 +18,18 @@ export function pipelineRequest(body: unknown, overrides: Partial<WebhookRequest
 /** Delivers `payload` straight to the pipeline, no HTTP in between. */
 export const handle = (pipeline: WebhookPipeline, payload: unknown, overrides: Partial<WebhookRequest> = {}) =>
   pipeline.handle(pipelineRequest(payload, overrides));
+
+/** Every emitter event a delivery can fire (handlerError aside), as the issue's table names them. */
+export const DELIVERY_EVENTS: IdwiseEventName[] = [
+  'journeyCompleted',
+  'manualReview',
+  'amlUpdate',
+  'journeyUpdated',
+  'userStepsFinished',
+  'stepFinished',
+  'spotCheckFinished',
+  'verificationUpdateRequired',
+  'kycRenewalDeadlineExceeded',
+  'unknownEvent',
+  'webhook',
+];
