@@ -143,12 +143,15 @@ export type IdwiseEventName = keyof IdwiseEventMap;
 /** A plain EventEmitter whose event names and listener arguments are typed. */
 export class IdwiseEventEmitter extends EventEmitter<IdwiseEventMap> {}
 
+// Built once: the lists are the same for every delivery of an event.
+const UNKNOWN_EVENT_ROUTE: readonly IdwiseEventName[] = ['unknownEvent', 'webhook'];
+const MANUAL_REVIEW_ROUTE: readonly IdwiseEventName[] = ['manualReview', 'journeyUpdated', 'webhook'];
+const ROUTES = new Map<string, readonly IdwiseEventName[]>(
+  Object.entries(KNOWN_EVENTS).map(([name, { emits }]) => [name, [emits, 'webhook']]),
+);
+
 /** The emitter events one delivery fires, in order; `webhook` comes last. */
-export function emitterEventsFor(payload: IdwisePayload): IdwiseEventName[] {
-  const known = Object.hasOwn(KNOWN_EVENTS, payload.event) ? KNOWN_EVENTS[payload.event as KnownEventName] : undefined;
-  if (!known) return ['unknownEvent', 'webhook'];
-  if (payload.event === 'Updated Journey' && payload.body.action === MANUAL_REVIEW_ACTION) {
-    return ['manualReview', 'journeyUpdated', 'webhook'];
-  }
-  return [known.emits, 'webhook'];
+export function emitterEventsFor(payload: IdwisePayload): readonly IdwiseEventName[] {
+  if (payload.event === 'Updated Journey' && payload.body.action === MANUAL_REVIEW_ACTION) return MANUAL_REVIEW_ROUTE;
+  return ROUTES.get(payload.event) ?? UNKNOWN_EVENT_ROUTE;
 }
