@@ -21,8 +21,6 @@ export const consoleLogger: Logger = {
   },
 };
 
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
 /**
  * The user's logger, made unable to break a delivery: a logger that throws (a closed transport, a
  * bad serializer) must not turn a handled event into a 500 or leave a claim unsettled.

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import bytes from 'bytes';
 import type { AuthOption } from './auth.js';
 import { describeValue } from './describe-value.js';
-import type { IdwiseEventEmitter } from './events.js';
+import { IdwiseEventEmitter } from './events.js';
 import { parseAllowlist, type IpAllowlist } from './ip-allowlist.js';
 import { consoleLogger, guardedLogger, type Logger } from './logger.js';
 import type { DedupeStore } from './stores/dedupe-store.js';
@@ -240,7 +240,7 @@ export function resolveOptions(input: IdwiseWebhooksOptions): ResolvedOptions {
     fail('logger', given, 'an object with debug, info, warn and error methods (pino works)', 'logger: pino()');
   const logger = guardedLogger(given);
 
-  const events = o.events ?? new EventEmitter();
+  const events = o.events ?? new IdwiseEventEmitter();
   if (!(events instanceof EventEmitter)) fail('events', events, 'an EventEmitter', 'events: new EventEmitter()');
 
   if (auth.type === 'none' && auth.allowInProduction) {

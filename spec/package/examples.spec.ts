@@ -16,25 +16,20 @@ describe('the examples', () => {
     expect(stdout).toContain('Demo finished: every answer was as expected.');
   }, 30_000);
 
-  it.skipIf(!process.env.REDIS_URL)(
-    'multi-instance on Redis processes each event in exactly one of two processes',
-    async () => {
-      const { stdout } = await run(['examples/multi-instance/run.mjs']);
-      expect(stdout.match(/200 \{"status":"processed"\}/g)).toHaveLength(3);
-      expect(stdout).toContain('Each event was processed by exactly one instance');
-    },
-    30_000,
-  );
-
-  it.skipIf(!process.env.DATABASE_URL)(
-    'multi-instance on PostgreSQL processes each event in exactly one of two processes',
-    async () => {
-      const { stdout } = await run(['examples/multi-instance/run.mjs', '--postgres']);
-      expect(stdout.match(/200 \{"status":"processed"\}/g)).toHaveLength(3);
-      expect(stdout).toContain('Each event was processed by exactly one instance');
-    },
-    30_000,
-  );
+  for (const [store, url, args] of [
+    ['Redis', process.env.REDIS_URL, []],
+    ['PostgreSQL', process.env.DATABASE_URL, ['--postgres']],
+  ] as const) {
+    it.skipIf(!url)(
+      `multi-instance on ${store} processes each event in exactly one of two processes`,
+      async () => {
+        const { stdout } = await run(['examples/multi-instance/run.mjs', ...args]);
+        expect(stdout.match(/200 \{"status":"processed"\}/g)).toHaveLength(3);
+        expect(stdout).toContain('Each event was processed by exactly one instance');
+      },
+      30_000,
+    );
+  }
 
   it.skipIf(!process.env.REDIS_URL)(
     'queue hands the event to a durable queue, and a second worker finishes the job the first died in',
