@@ -21,10 +21,11 @@ export type Outcome =
   | { kind: BodyFailure }
   | { kind: 'invalid_payload'; issues: ValidationIssue[] };
 
+/** What `pipeline.handle()` answers. Often a shared, frozen object: copy it to change it. */
 export interface HttpResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Record<string, unknown>;
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Readonly<Record<string, unknown>>;
 }
 
 export interface RetryAfter {
@@ -77,4 +78,23 @@ export function toResponse(outcome: Outcome, retry: RetryAfter): HttpResponse {
     case 'invalid_payload':
       return json(400, { error: 'invalid_payload', details: outcome.issues });
   }
+}
+
+/**
+ * `toResponse` with the answers that carry nothing from the delivery made once and frozen, so the
+ * hot path (200 processed, 200 duplicate) allocates no answer and `writeResponse` serialises it once.
+ */
+export function createResponder(retry: RetryAfter): (outcome: Outcome) => HttpResponse {
+  const reused = new Map<Outcome['kind'], HttpResponse>();
+  return (outcome) => {
+    // These two carry the delivery's own details (validation issues; the scheme's challenge).
+    if (outcome.kind === 'invalid_payload' || outcome.kind === 'unauthorized') return toResponse(outcome, retry);
+    let response = reused.get(outcome.kind);
+    if (response === undefined) {
+      const fresh = toResponse(outcome, retry);
+      response = Object.freeze({ ...fresh, headers: Object.freeze(fresh.headers), body: Object.freeze(fresh.body) });
+      reused.set(outcome.kind, response);
+    }
+    return response;
+  };
 }

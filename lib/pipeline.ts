@@ -6,11 +6,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createAuthenticator } from './auth.js';
 import { acceptsContentType, readJsonBody, type RequestBody } from './body.js';
+import { settleWithin, TIMED_OUT } from './deadline.js';
 import { dedupeKeyOf } from './dedupe-key.js';
+import { Delivery } from './delivery-context.js';
 import { runListeners, toError, type ListenerRun } from './dispatch.js';
-import { emitterEventsFor, type DeliveryContext, type IdwiseEventEmitter, type IdwisePayload } from './events.js';
+import { emitterEventsFor, type IdwiseEventEmitter, type IdwisePayload } from './events.js';
 import { resolveOptions, type IdwiseWebhooksOptions } from './options.js';
-import { toResponse, type HttpResponse, type Outcome } from './outcomes.js';
+import { createResponder, type HttpResponse, type Outcome } from './outcomes.js';
 import type { ClaimResult } from './stores/dedupe-store.js';
 import { payloadValidator } from './validate.js';
 
@@ -33,48 +35,72 @@ export interface WebhookPipeline {
 
 type StoreResult<T> = { ok: true; value: T } | { ok: false; error: Error };
 
-const TIMED_OUT = Symbol('timed out');
-
 export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline {
   const o = resolveOptions(options);
   const { events, logger, store } = o;
   const authenticate = createAuthenticator(o.auth);
   const validate = payloadValidator();
   const retry = { claimSeconds: Math.ceil(o.leaseMs / 1000), unavailableSeconds: 5 };
-  const respond = (outcome: Outcome) => toResponse(outcome, retry);
-  const pending = new Set<Promise<unknown>>();
+  const respond = createResponder(retry);
   const unheard = new Set<string>();
   let closing = false;
+  // Work close() waits for: deliveries in progress, and settlements still running after a handler
+  // timeout answered. A count and one waiter, not a Set of promises: nothing to add or delete per request.
+  let inProgress = 0;
+  let drained: (() => void) | undefined;
+  let drain: Promise<void> | undefined;
 
-  function track(work: Promise<unknown>): void {
-    pending.add(work);
-    // Both handlers: the bookkeeping promise must not itself become an unhandled rejection.
-    const forget = () => pending.delete(work);
-    work.then(forget, forget);
+  function begin(): void {
+    inProgress += 1;
+  }
+  function end(): void {
+    inProgress -= 1;
+    if (inProgress === 0) drained?.();
   }
 
-  async function storeCall<T>(operation: string, call: () => Promise<T>): Promise<StoreResult<T>> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`store.${operation} took longer than storeTimeoutMs (${o.storeTimeoutMs} ms)`)),
-        o.storeTimeoutMs,
-      );
-    });
+  /**
+   * Never rejects: a store that throws, rejects, outlives storeTimeoutMs or answers something
+   * `check` refuses is a failed call.
+   */
+  async function storeCall<T>(
+    operation: string,
+    call: () => Promise<T>,
+    check: (value: T) => T = (value) => value,
+  ): Promise<StoreResult<T>> {
+    const accept = (value: T): StoreResult<T> => {
+      try {
+        return { ok: true, value: check(value) };
+      } catch (error) {
+        return { ok: false, error: toError(error) };
+      }
+    };
+    let work: Promise<StoreResult<T>>;
     try {
-      return { ok: true, value: await Promise.race([call(), timeout]) };
+      // Promise.resolve: a custom store may answer with a plain value; on a native promise it is free.
+      work = Promise.resolve(call()).then(accept, (error: unknown): StoreResult<T> => ({
+        ok: false,
+        error: toError(error),
+      }));
     } catch (error) {
+      // A custom store's method that throws instead of returning a rejected promise.
       return { ok: false, error: toError(error) };
-    } finally {
-      clearTimeout(timer);
     }
+    const result = await settleWithin(work, o.storeTimeoutMs);
+    if (result !== TIMED_OUT) return result;
+    return {
+      ok: false,
+      error: new Error(`store.${operation} took longer than storeTimeoutMs (${o.storeTimeoutMs} ms)`),
+    };
   }
 
   async function handle(request: WebhookRequest): Promise<HttpResponse> {
     if (closing) return respond({ kind: 'closing' });
-    const work = receive(request);
-    track(work);
-    return respond(await work);
+    begin();
+    try {
+      return respond(await receive(request));
+    } finally {
+      end();
+    }
   }
 
   async function receive(request: WebhookRequest): Promise<Outcome> {
@@ -103,7 +129,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       return { kind: 'invalid_payload', issues: [{ path: '/body', message: 'must not nest this deeply' }] };
     }
 
-    const claim = await storeCall<ClaimResult>('claim', async () => checkedClaim(await store.claim(key, o.leaseMs)));
+    const claim = await storeCall('claim', () => store.claim(key, o.leaseMs), checkedClaim);
     if (!claim.ok) {
       if (o.storeFailure === 'reject') {
         logger.error(
@@ -131,33 +157,22 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   }
 
   async function deliver(payload: IdwisePayload, key: string, token: string | undefined): Promise<Outcome> {
-    const controller = new AbortController();
-    const ctx: DeliveryContext = {
-      dedupeKey: key,
-      eventId: payload.body.eventId,
-      receivedAt: new Date(),
-      signal: controller.signal,
-      deduplicated: token !== undefined,
-    };
+    const ctx = new Delivery(key, payload.body.eventId, token !== undefined);
     const run = runListeners(events, emitterEventsFor(payload), [payload, ctx]);
 
     // The timeout measures the listeners alone: a store slow to record the outcome is bounded by
     // storeTimeoutMs, and must not turn a handled event into a 503.
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(resolve, o.handlerTimeoutMs, TIMED_OUT);
-    });
-    const first = await Promise.race([run, timeout]);
-    clearTimeout(timer);
+    const first = await settleWithin(run, o.handlerTimeoutMs);
     if (first === TIMED_OUT) {
-      controller.abort(new Error(`handlerTimeoutMs (${o.handlerTimeoutMs} ms) passed`));
+      ctx.abort(new Error(`handlerTimeoutMs (${o.handlerTimeoutMs} ms) passed`));
       logger.warn(
         { dedupeKey: key, event: payload.event },
         'listeners outlived handlerTimeoutMs; answered 503, the claim settles when they do (or expires at leaseMs)',
       );
       // The claim stays held until the listeners settle (or the lease ends: it is not renewed), so a
       // retry meanwhile gets 409 rather than running them a second time at once.
-      track(run.then((late) => settle(late, payload, ctx, token)));
+      begin();
+      void run.then((late) => settle(late, payload, ctx, token)).then(end, end);
       return { kind: 'handler_timeout' };
     }
     return (await settle(first, payload, ctx, token)) ? { kind: 'processed' } : { kind: 'handler_failed' };
@@ -167,7 +182,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   async function settle(
     run: ListenerRun,
     payload: IdwisePayload,
-    ctx: DeliveryContext,
+    ctx: Delivery,
     token: string | undefined,
   ): Promise<boolean> {
     const key = ctx.dedupeKey;
@@ -207,7 +222,10 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
 
   async function close(): Promise<void> {
     closing = true;
-    while (pending.size > 0) await Promise.allSettled([...pending]);
+    if (inProgress === 0) return;
+    // Shared, so that every caller of close() is answered, not only the last.
+    drain ??= new Promise<void>((resolve) => (drained = resolve));
+    await drain;
   }
 
   return { events, path: o.path, handle, close };

@@ -94,6 +94,23 @@ describe('running listeners', () => {
     expect((error as AggregateError).errors.map((e: Error) => e.message)).toEqual(['first', 'second']);
   });
 
+  it('reports a lone listener that throws synchronously, or rejects with a non-Error, as an Error', async () => {
+    const app = await startApp();
+    app.events.on('journeyCompleted', () => {
+      throw new Error('thrown at once');
+    });
+    app.events.on('manualReview', () => Promise.reject('a bare string'));
+    const reported = app.record('handlerError');
+
+    const thrown = await app.post(buildEvent('Finished Journey'));
+    const rejected = await app.post(buildEvent('Manually Reviewed'));
+
+    expect([thrown.status, rejected.status]).toEqual([500, 500]);
+    const errors = reported.map((call) => call.args[0]);
+    expect(errors.every((error) => error instanceof Error && !(error instanceof AggregateError))).toBe(true);
+    expect(errors.map((error) => (error as Error).message)).toEqual(['thrown at once', 'a bare string']);
+  });
+
   it('never leaves a listener failure unhandled, not even one from a failing handlerError listener', async () => {
     const unhandled = watchUnhandledRejections();
     const app = await startApp();
