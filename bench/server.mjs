@@ -3,7 +3,7 @@
 // It listens on 127.0.0.1 (an ephemeral port, reported over IPC) and answers the orchestrator's
 // `mark` messages with its own CPU time (process.cpuUsage()), request count and memory. IPC is used
 // rather than an HTTP side endpoint so that the measurement is never one of the counted requests.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
@@ -58,7 +58,7 @@ const configurations = {
     return createServer(app);
   },
 
-  // (c) The hand-written equivalent of this package: (b) + the same bearer check (SHA-256 digests
+  // (c) The hand-written equivalent of this package: (b) + the same bearer check (zero-padded values
   // compared with timingSafeEqual) + a compiled ajv envelope schema + a Map dedupe (bounded at
   // 100 000 like the memory store's default, oldest first) + emit to a trivial async listener.
   // It has no in-flight state, no store timeout, no handler timeout and does not await listeners.
@@ -73,14 +73,22 @@ const configurations = {
         body: { type: 'object', properties: { eventId: { type: 'string' } } },
       },
     });
-    const expected = createHash('sha256').update(TOKEN).digest();
+    // The package's comparison, written out: both sides zero-padded to 256 bytes, plus the length.
+    const expected = Buffer.alloc(256);
+    expected.write(TOKEN);
+    const presented = Buffer.alloc(256);
     const seen = new Map();
     const bus = new EventEmitter();
     bus.on('Finished Journey', trivialListener);
     app.use(express.json());
     app.post(PATH, (req, res) => {
       const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
-      if (!match || !timingSafeEqual(createHash('sha256').update(match[1]).digest(), expected)) {
+      let valid = false;
+      if (match) {
+        presented.fill(0).write(match[1]);
+        valid = timingSafeEqual(presented, expected) && Buffer.byteLength(match[1]) === TOKEN.length;
+      }
+      if (!valid) {
         res.status(401).json({ error: 'unauthorized' });
         return;
       }

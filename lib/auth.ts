@@ -1,11 +1,13 @@
 /**
  * Authentication of IDWise's requests. IDWise signs nothing: it sends a Basic or Bearer
  * `Authorization` header, or a custom header, configured in its dashboard. So the only defence
- * is comparing that credential, and the comparison must not leak through timing: every candidate
- * is compared as a SHA-256 digest (fixed length, so the secret's length does not leak either), all
- * candidates are always compared (so which one matched does not leak), with `timingSafeEqual`.
+ * is comparing that credential, and the comparison must not leak through timing: every secret is
+ * zero-padded to one width, the presented value is padded the same way, and `timingSafeEqual`
+ * always runs over the whole width (so neither the secret's content nor, below the width, its
+ * length shows in the time taken); all candidates are always compared (so which one matched does
+ * not leak either).
  */
-import crypto, { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import basicAuth from 'basic-auth';
 
@@ -20,18 +22,39 @@ export type AuthResult =
 
 export type Authenticator = (headers: IncomingHttpHeaders) => AuthResult;
 
-// crypto.hash (Node 20.12+) digests in one call, without a Hash object: about half the CPU per
-// request of createHash().update().digest(), which older Node 20 releases still fall back to.
-const digest: (value: string) => Buffer =
-  typeof crypto.hash === 'function'
-    ? (value) => crypto.hash('sha256', value, 'buffer')
-    : (value) => createHash('sha256').update(value, 'utf8').digest();
+// Every secret up to 256 bytes gets the same width, so the width says nothing about it. A longer
+// secret widens all of them to its length rounded up to 64 bytes: that much (its size class) is
+// what timing could tell about it.
+const MIN_WIDTH = 256;
 
-function matchesAny(presented: string, expected: readonly Buffer[]): boolean {
-  const candidate = digest(presented);
-  let matched = false;
-  for (const secret of expected) matched = timingSafeEqual(candidate, secret) || matched;
-  return matched;
+/**
+ * Padding rather than hashing: the profile of a delivery showed a SHA-256 of the presented value
+ * (about 1 µs, OpenSSL's per-call setup) as the largest single cost of this package's own code,
+ * and padding plus `timingSafeEqual` over 256 bytes costs a third of that for the same guarantee.
+ */
+function secretMatcher(secrets: readonly string[]): (presented: string) => boolean {
+  const lengths = secrets.map((secret) => Buffer.byteLength(secret, 'utf8'));
+  const width = Math.max(MIN_WIDTH, ...lengths.map((length) => Math.ceil(length / 64) * 64));
+  const padded = secrets.map((secret) => {
+    const buffer = Buffer.alloc(width);
+    buffer.write(secret, 'utf8');
+    return buffer;
+  });
+  // Shared by every request: the comparison is synchronous, so no two use it at once.
+  const scratch = Buffer.alloc(width);
+  return (presented) => {
+    const length = Buffer.byteLength(presented, 'utf8');
+    // write() stops at the width; a longer value still fails below, on its length.
+    scratch.write(presented, 0, 'utf8');
+    let matched = 0;
+    for (let i = 0; i < padded.length; i++) {
+      // The length check stops "secret" matching "secret\0": padding alone cannot tell them apart.
+      matched |= Number(timingSafeEqual(scratch, padded[i]!)) & Number(length === lengths[i]);
+    }
+    // The presented value, valid or not, does not stay in memory.
+    scratch.fill(0);
+    return matched === 1;
+  };
 }
 
 /** Options are already checked by `resolveOptions`; this only builds the comparison. */
@@ -40,34 +63,34 @@ export function createAuthenticator(auth: AuthOption): Authenticator {
     case 'none':
       return () => ({ ok: true });
     case 'bearer': {
-      const expected = auth.tokens.map(digest);
+      const matches = secretMatcher(auth.tokens);
       const challenge = 'Bearer realm="idwise-webhooks"';
       return (headers) => {
         const match = /^Bearer +(\S+) *$/i.exec(headers.authorization ?? '');
         if (!match) return { ok: false, reason: 'missing_credentials', challenge };
-        return matchesAny(match[1]!, expected) ? { ok: true } : { ok: false, reason: 'invalid_credentials', challenge };
+        return matches(match[1]!) ? { ok: true } : { ok: false, reason: 'invalid_credentials', challenge };
       };
     }
     case 'basic': {
       // basic-auth splits at the first colon, so `username:password` is unambiguous here too.
-      const expected = auth.credentials.map(({ username, password }) => digest(`${username}:${password}`));
+      const matches = secretMatcher(auth.credentials.map(({ username, password }) => `${username}:${password}`));
       const challenge = 'Basic realm="idwise-webhooks", charset="UTF-8"';
       return (headers) => {
         const credentials = basicAuth.parse(headers.authorization ?? '');
         if (!credentials) return { ok: false, reason: 'missing_credentials', challenge };
-        return matchesAny(`${credentials.name}:${credentials.pass}`, expected)
+        return matches(`${credentials.name}:${credentials.pass}`)
           ? { ok: true }
           : { ok: false, reason: 'invalid_credentials', challenge };
       };
     }
     case 'header': {
-      const expected = auth.values.map(digest);
+      const matches = secretMatcher(auth.values);
       const name = auth.name.toLowerCase();
       return (headers) => {
         const value = headers[name];
         // A repeated header arrives as an array (or joined): refuse rather than guess which one counts.
         if (typeof value !== 'string') return { ok: false, reason: 'missing_credentials' };
-        return matchesAny(value, expected) ? { ok: true } : { ok: false, reason: 'invalid_credentials' };
+        return matches(value) ? { ok: true } : { ok: false, reason: 'invalid_credentials' };
       };
     }
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createAuthenticator } from '../../lib/auth.js';
 import { createPipeline, type AuthOption } from '../../lib/index.js';
 import { buildEvent } from '../../lib/testing/index.js';
 import { basicAuthorization, handle } from '../support/fixtures.js';
@@ -78,5 +79,36 @@ describe('bearer parsing', () => {
     ['Basic instead of Bearer', basicAuthorization('idwise-0', CONFIGURED[0]!), 401],
   ])('answers %s with %i', async (_case, authorization, status) => {
     expect((await attempt('bearer', { authorization }).response).status).toBe(status);
+  });
+});
+
+describe('the padded constant-time comparison', () => {
+  const LONG = 'L'.repeat(300);
+  const WIDE = 'pässwörd-✓-ключ';
+  const check = createAuthenticator({ type: 'header', name: 'x-secret', values: ['short', LONG, WIDE] });
+  const verdict = (value: string) => check({ 'x-secret': value }).ok;
+
+  it('accepts each configured secret, a multi-byte one and one wider than the default width included', () => {
+    expect([verdict('short'), verdict(LONG), verdict(WIDE)]).toEqual([true, true, true]);
+  });
+
+  it.each([
+    ['the secret followed by a NUL, which padding alone would not tell apart', 'short\0'],
+    ['a prefix of a secret', 'shor'],
+    ['a secret with one more character', 'shortx'],
+    ['a value longer than every width', `short${'x'.repeat(2000)}`],
+    ['the first 256 bytes of the long secret', LONG.slice(0, 256)],
+    ['the long secret and one more byte', `${LONG}L`],
+    ['the multi-byte secret with one character changed', WIDE.replace('ö', 'o')],
+    ['an empty value', ''],
+  ])('refuses %s', (_case, value) => {
+    expect(verdict(value)).toBe(false);
+  });
+
+  it('leaves nothing of one attempt behind for the next: a long wrong value, then the right one', () => {
+    expect(verdict(`short-but-wrong-${'x'.repeat(100)}`)).toBe(false);
+    expect(verdict('short')).toBe(true);
+    expect(verdict(LONG)).toBe(true);
+    expect(verdict('short')).toBe(true);
   });
 });
