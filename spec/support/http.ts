@@ -28,7 +28,7 @@ export interface AppSetup {
   /** `app.use(mountAt, webhooks)` instead of `app.use(webhooks)`. */
   mountAt?: string;
   /** The app's `trust proxy` setting. */
-  trustProxy?: boolean | string;
+  trustProxy?: boolean | string | ((address: string, hop: number) => boolean);
   /** `express` (default) or `node` for `createNodeHandler` on a bare node:http server. */
   face?: 'express' | 'node';
 }
