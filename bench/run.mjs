@@ -12,7 +12,8 @@
 //   --connections N     BENCH_CONNECTIONS     concurrent keep-alive connections     (default 10)
 //   --rate N            BENCH_RATE            requests/s for every configuration alike, instead of
 //                                             saturating each (default 0: saturate)
-//   --only a,d,f        BENCH_ONLY            run only these configurations
+//   --only a,d,f        BENCH_ONLY            run only these configurations (a1-a3: steps from
+//                                             (a) towards (f), run only when named)
 //   --memory                                  also run memory.mjs (about 30 s more)
 //   --no-cold-start                           skip cold-start.mjs
 //   --profile                                 also run profile.mjs (CPU profiles of d and f)
@@ -62,6 +63,13 @@ const LABELS = {
   e: 'idwiseWebhooks(), Redis store (ioredis)',
   f: 'createNodeHandler() on node:http',
 };
+// Steps between (a) and (f), to locate where (f)'s extra CPU goes. Run only when named, e.g.
+// `--only a,a1,a2,a3,f --rate 3000`; they have no targets.
+const ABLATION = {
+  a1: '(a) reading the body with raw-body instead',
+  a2: '(a) + ten awaits before answering',
+  a3: "(a)'s body reading + createPipeline().handle() on the parsed body + the package's writeResponse",
+};
 const TARGETS = [
   { name: '(d) ≤ 1.05 × (b)', of: 'd', base: 'b', max: 1.05 },
   { name: '(d) ≤ 1.0 × (c)', of: 'd', base: 'c', max: 1.0 },
@@ -70,6 +78,7 @@ const TARGETS = [
 ];
 
 const only = (flags.only ?? process.env.BENCH_ONLY)?.split(',').map((s) => s.trim());
+Object.assign(LABELS, Object.fromEntries(Object.entries(ABLATION).filter(([c]) => only?.includes(c))));
 let configs = Object.keys(LABELS).filter((c) => !only || only.includes(c));
 const skipped = Object.fromEntries(
   Object.keys(LABELS)

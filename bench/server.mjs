@@ -48,6 +48,47 @@ const configurations = {
     });
   },
 
+  // (a1)-(a3): steps from (a) towards (f), to see which part of (f) costs what over HTTP.
+  async a1() {
+    const { default: getRawBody } = await import('raw-body');
+    return createServer((req, res) => {
+      getRawBody(req, { limit: 102_400, length: req.headers['content-length'] }).then((raw) => {
+        JSON.parse(raw.toString('utf8'));
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"processed"}');
+      });
+    });
+  },
+  async a2() {
+    return createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (chunk) => chunks.push(chunk));
+      req.on('end', async () => {
+        JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        for (let i = 0; i < 10; i++) await undefined;
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"processed"}');
+      });
+    });
+  },
+  async a3() {
+    const { createPipeline } = await importPackage();
+    const { writeResponse } = await import(
+      process.env.BENCH_DIST
+        ? pathToFileURL(resolve(process.env.BENCH_DIST, 'write-response.js')).href
+        : '../dist/esm/write-response.js'
+    );
+    const pipeline = createPipeline({ auth: { type: 'bearer', tokens: [TOKEN] } });
+    pipeline.events.on('journeyCompleted', trivialListener);
+    return createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (chunk) => chunks.push(chunk));
+      req.on('end', () => {
+        const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        const request = { method: req.method, headers: req.headers, ip: req.socket.remoteAddress, body: { parsed } };
+        pipeline.handle(request).then((response) => writeResponse(res, response));
+      });
+    });
+  },
+
   // (b) What a user writes with no checks at all.
   async b() {
     const { express, app } = await expressApp();

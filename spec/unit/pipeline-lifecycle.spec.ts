@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createPipeline, MemoryDedupeStore } from '../../lib/index.js';
 import { buildEvent } from '../../lib/testing/index.js';
 import { AUTH, handle } from '../support/fixtures.js';
@@ -66,5 +66,22 @@ describe('the answers pipeline.handle() gives', () => {
     expect(second.status).toBe(400);
     expect(second).not.toBe(first);
     expect(first.body.details).not.toEqual(second.body.details);
+  });
+});
+
+describe('timers on the hot path', () => {
+  it('arms none for a delivery whose store and listener settle at once', async () => {
+    const store = new MemoryDedupeStore();
+    const pipeline = createPipeline({ auth: AUTH, store, logger: new RecordingLogger() });
+    pipeline.events.on('journeyCompleted', async () => {});
+    const armed = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      for (let i = 0; i < 20; i++) expect((await handle(pipeline, buildEvent('Finished Journey'))).status).toBe(200);
+      // The body was already parsed, the memory store answers at once, the listener returns at once:
+      // nothing was pending long enough to need a deadline.
+      expect(armed).not.toHaveBeenCalled();
+    } finally {
+      armed.mockRestore();
+    }
   });
 });
