@@ -14,26 +14,36 @@ export const TIMED_OUT: unique symbol = Symbol('timed out');
 const TURNS = 3;
 
 /**
- * `work` must never reject: map failures to values first. `turns` is 0 for work that surely waits
- * on I/O (a request body still in its stream).
+ * `work` should not reject (callers map failures to values first); if it does anyway, the
+ * returned promise rejects with the same reason, never an unhandled rejection. `turns` is 0 for
+ * work that surely waits on I/O (a request body still in its stream).
  */
 export async function settleWithin<T>(work: Promise<T>, ms: number, turns = TURNS): Promise<T | typeof TIMED_OUT> {
-  let settled = false;
+  let state = 'pending' as 'pending' | 'resolved' | 'rejected';
   let value: T | undefined;
-  const watched = work.then((result) => {
-    settled = true;
-    value = result;
-    return result;
-  });
+  let reason: unknown;
+  // Never rejects: both outcomes are recorded, and acted on below.
+  const watched = work.then(
+    (result) => {
+      state = 'resolved';
+      value = result;
+    },
+    (error: unknown) => {
+      state = 'rejected';
+      reason = error;
+    },
+  );
   for (let turn = 0; turn < turns; turn++) {
     await undefined;
-    if (settled) return value as T;
+    if (state === 'resolved') return value as T;
+    if (state === 'rejected') throw reason;
   }
-  return new Promise<T | typeof TIMED_OUT>((resolve) => {
+  return new Promise<T | typeof TIMED_OUT>((resolve, reject) => {
     const timer = setTimeout(resolve, ms, TIMED_OUT);
-    void watched.then((result) => {
+    void watched.then(() => {
       clearTimeout(timer);
-      resolve(result);
+      if (state === 'resolved') resolve(value as T);
+      else reject(reason);
     });
   });
 }

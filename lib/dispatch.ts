@@ -50,6 +50,12 @@ async function settled(
   }
 }
 
+/** Never throws, whatever was thrown: a failure report must not itself fail. */
 export function toError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
+  try {
+    return reason instanceof Error ? reason : new Error(String(reason));
+  } catch {
+    // String() throws for Object.create(null) or a throwing toString; a Proxy can throw on instanceof.
+    return new Error('a value that cannot be turned into a string was thrown');
+  }
 }

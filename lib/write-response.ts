@@ -29,6 +29,8 @@ export function writeResponse(res: ServerResponse, response: HttpResponse): void
     wire = wireOf(response);
     if (Object.isFrozen(response)) prepared.set(response, wire);
   }
-  res.writeHead(response.status, wire.headers);
+  // A copy: node leaves the object alone, but a wrapper of writeHead (an APM agent, say) might add
+  // to it, and the cached one must not carry that into every later answer.
+  res.writeHead(response.status, { ...wire.headers });
   res.end(wire.text);
 }

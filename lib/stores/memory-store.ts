@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { describeValue } from '../describe-value.js';
 import type { ClaimResult, DedupeStore } from './dedupe-store.js';
@@ -28,8 +29,10 @@ interface Entry {
 export class MemoryDedupeStore implements DedupeStore {
   readonly #entries: LRUCache<string, Entry>;
   readonly #now: () => number;
-  // A claim's token only has to differ from every other claim's token of this store: a counter
-  // does, for a fraction of a randomUUID()'s cost.
+  // A claim's token has to differ from every other claim's token. A random prefix per store (so
+  // tokens differ across stores and restarts too) and a counter do, for a fraction of a
+  // randomUUID() per claim.
+  readonly #tokenPrefix = randomUUID();
   #claims = 0;
 
   constructor(options: MemoryDedupeStoreOptions = {}) {
@@ -58,7 +61,7 @@ export class MemoryDedupeStore implements DedupeStore {
   async claim(key: string, leaseMs: number): Promise<ClaimResult> {
     const current = this.#live(key);
     if (current) return current.token === undefined ? { state: 'done' } : { state: 'in-flight' };
-    const token = `claim-${++this.#claims}`;
+    const token = `${this.#tokenPrefix}:${++this.#claims}`;
     this.#entries.set(key, { token, expiresAt: this.#now() + leaseMs });
     return { state: 'claimed', token };
   }

@@ -41,6 +41,30 @@ describe('MemoryDedupeStore', () => {
     expect((await store.claim('a', 60_000)).state).toBe('in-flight');
   });
 
+  it('hands out a token no other claim has, in this store or another one', async () => {
+    const tokens = new Set<string>();
+    for (const store of [new MemoryDedupeStore(), new MemoryDedupeStore()]) {
+      for (let i = 0; i < 100; i++) {
+        const claim = await store.claim(`event-${i}`, 60_000);
+        if (claim.state !== 'claimed') throw new Error(`expected a claim, got ${claim.state}`);
+        tokens.add(claim.token);
+      }
+    }
+    expect(tokens.size).toBe(200);
+  });
+
+  it("refuses to complete with another store's token for the same key", async () => {
+    const first = new MemoryDedupeStore();
+    const second = new MemoryDedupeStore();
+    const mine = await first.claim('k', 60_000);
+    const theirs = await second.claim('k', 60_000);
+    if (mine.state !== 'claimed' || theirs.state !== 'claimed') throw new Error('expected two claims');
+    await first.complete('k', theirs.token, 60_000);
+    expect(await first.claim('k', 60_000)).toEqual({ state: 'in-flight' });
+    await first.complete('k', mine.token, 60_000);
+    expect(await first.claim('k', 60_000)).toEqual({ state: 'done' });
+  });
+
   it('never holds more than maxEntries keys under a stream of distinct events', async () => {
     const store = new MemoryDedupeStore({ maxEntries: 100 });
     for (let i = 0; i < 1_000; i++) await store.claim(`event-${i}`, 60_000);

@@ -63,4 +63,35 @@ describe('settleWithin', () => {
     await vi.advanceTimersByTimeAsync(50);
     await expect(answer).resolves.toBe(TIMED_OUT);
   });
+
+  it('passes on a rejection of work that was meant never to reject, in time or after a wait', async () => {
+    vi.useFakeTimers();
+    const quick = settleWithin(Promise.reject(new Error('at once')), 1_000);
+    await expect(quick).rejects.toThrow('at once');
+    const work = deferred<string>();
+    const slow = settleWithin(work.promise, 1_000);
+    const outcome = slow.catch((error: Error) => error.message);
+    await vi.advanceTimersByTimeAsync(10);
+    work.reject(new Error('after a wait'));
+    await expect(outcome).resolves.toBe('after a wait');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('ignores a rejection that comes after the deadline answered', async () => {
+    vi.useFakeTimers();
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const work = deferred<string>();
+      const answer = settleWithin(work.promise, 100);
+      await vi.advanceTimersByTimeAsync(100);
+      await expect(answer).resolves.toBe(TIMED_OUT);
+      work.reject(new Error('too late'));
+      vi.useRealTimers();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
 });

@@ -85,3 +85,43 @@ describe('timers on the hot path', () => {
     }
   });
 });
+
+describe('failures that cannot be described', () => {
+  // String() throws for both: the report of the failure must not itself fail.
+  const unprintable = () => [
+    Object.create(null) as object,
+    {
+      toString: () => {
+        throw new Error('no');
+      },
+    },
+  ];
+
+  it('answers 500 and reports an Error when a listener throws a value that has no string form', async () => {
+    for (const thrown of unprintable()) {
+      const pipeline = createPipeline({ auth: AUTH, logger: new RecordingLogger() });
+      pipeline.events.on('journeyCompleted', () => {
+        throw thrown;
+      });
+      const reported: unknown[] = [];
+      pipeline.events.on('handlerError', (error) => void reported.push(error));
+      const answer = await handle(pipeline, buildEvent('Finished Journey'));
+      expect(answer).toMatchObject({ status: 500, body: { error: 'handler_failed' } });
+      expect(reported).toHaveLength(1);
+      expect(reported[0]).toBeInstanceOf(Error);
+    }
+  });
+
+  it('answers 503 at once when a store rejects with such a value', async () => {
+    for (const thrown of unprintable()) {
+      const store = {
+        claim: () => Promise.reject(thrown),
+        complete: async () => {},
+        release: async () => {},
+      };
+      const pipeline = createPipeline({ auth: AUTH, store, logger: new RecordingLogger(), storeTimeoutMs: 60_000 });
+      const answer = await handle(pipeline, buildEvent('Finished Journey'));
+      expect(answer).toMatchObject({ status: 503, body: { error: 'store_unavailable' } });
+    }
+  });
+});
