@@ -215,10 +215,22 @@ const ratio = (summary, of, base, field) =>
   summary[of] && summary[base] ? summary[of][field] / summary[base][field] : undefined;
 // The median of the round-by-round ratios: each pair of samples ran minutes apart at most, so a
 // cross-check on the ratio of medians when the machine drifts.
-const pairedRatio = (summary, of, base) =>
+const pairedRatios = (summary, of, base) =>
   summary[of] && summary[base]
-    ? median(summary[of].samples.map((s, i) => s.cpuPerRequest / summary[base].samples[i].cpuPerRequest))
-    : undefined;
+    ? summary[of].samples.map((s, i) => s.cpuPerRequest / summary[base].samples[i].cpuPerRequest)
+    : [];
+const pairedRatio = (summary, of, base) => {
+  const ratios = pairedRatios(summary, of, base);
+  return ratios.length ? median(ratios) : undefined;
+};
+// How the round-by-round ratios spread, and in how many rounds the target held: on a noisy
+// machine a ratio within a few percent of its target says little without these.
+const pairedSpread = (summary, of, base, max) => {
+  const ratios = pairedRatios(summary, of, base);
+  if (!ratios.length) return 'n/a | n/a';
+  const within = ratios.filter((r) => r <= max).length;
+  return `${fmt(Math.min(...ratios))}-${fmt(Math.max(...ratios))} | ${within} of ${ratios.length}`;
+};
 const fmt = (value, digits = 2) => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
 
 function table(title, summary) {
@@ -242,8 +254,8 @@ function ratioTable(title, summary, judge) {
   const rows = [
     `### ${title}`,
     '',
-    '| target | CPU/req ratio | paired CPU ratio | req/s ratio | p50 ratio | p99 ratio | verdict |',
-    '|---|---:|---:|---:|---:|---:|---|',
+    '| target | CPU/req ratio | paired CPU ratio | paired, min-max | rounds within | req/s ratio | p50 ratio | p99 ratio | verdict |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const t of TARGETS) {
     const cpu = ratio(summary, t.of, t.base, 'cpuPerRequest');
@@ -255,7 +267,8 @@ function ratioTable(title, summary, judge) {
           : 'FAIL';
     if (judge) t.verdict = verdict;
     rows.push(
-      `| ${t.name} | ${fmt(cpu)} | ${fmt(pairedRatio(summary, t.of, t.base))} | ${fmt(ratio(summary, t.of, t.base, 'rps'))} | ` +
+      `| ${t.name} | ${fmt(cpu)} | ${fmt(pairedRatio(summary, t.of, t.base))} | ${pairedSpread(summary, t.of, t.base, t.max)} | ` +
+        `${fmt(ratio(summary, t.of, t.base, 'rps'))} | ` +
         `${fmt(ratio(summary, t.of, t.base, 'p50'))} | ${fmt(ratio(summary, t.of, t.base, 'p99'))} | ${judge ? verdict : '(informative)'} |`,
     );
   }
