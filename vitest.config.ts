@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Every HTTP spec runs twice: once on Express 5 and once on Express 4 (installed as the alias
-// `express4`), because users run both and they differ in body handling and async errors.
+// `express4`), because users run both and they differ in body handling and async errors. The
+// fuzz specs run in `unit` (Express 5) and again in `express4`.
 export default defineConfig({
   test: {
     projects: [
@@ -23,7 +24,9 @@ export default defineConfig({
       },
       {
         resolve: { alias: { express: 'express4' } },
-        test: { name: 'express4', include: ['spec/http/**/*.spec.ts'] },
+        // The fuzz specs serve through Express too (trust proxy, raw HTTP, hostile bodies), so they
+        // run on both; the simulation's child processes import express themselves and stay on 5.
+        test: { name: 'express4', include: ['spec/http/**/*.spec.ts', 'spec/fuzz/**/*.spec.ts'] },
       },
     ],
   },
