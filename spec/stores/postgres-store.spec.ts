@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPipeline } from '../../lib/pipeline.js';
 import { PostgresDedupeStore, postgresDedupeTableSql } from '../../lib/stores/postgres-store.js';
+import { buildEvent } from '../../lib/testing/index.js';
 import { runDedupeStoreContract } from '../../lib/testing/store-contract.js';
 
 const url = process.env.DATABASE_URL;
@@ -35,6 +37,45 @@ describe.skipIf(!url)('PostgresDedupeStore on a real server', () => {
   });
 
   runDedupeStoreContract('PostgresDedupeStore', ({ namespace }) => storeFor(`dedupe_${namespace}`), { describe, it });
+
+  it('costs a delivery one statement to claim and one to settle, and a duplicate one', async () => {
+    await storeFor('round_trips'); // creates and migrates the table
+    // The same table through a pool wrapper that counts what reaches the database.
+    const statements: string[] = [];
+    const counting = {
+      query: (text: string, values?: unknown[]) => {
+        statements.push(text);
+        return pool.query(text, values);
+      },
+    };
+    const counted = new PostgresDedupeStore({ pool: counting, table: `${schema}.round_trips` });
+    const pipeline = createPipeline({
+      auth: { type: 'none' },
+      store: counted,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    let fail = false;
+    pipeline.events.on('journeyCompleted', async () => {
+      if (fail) throw new Error('listener failed on purpose');
+    });
+    const request = (payload: unknown) => ({ method: 'POST', headers: {}, ip: '127.0.0.1', body: { parsed: payload } });
+    const event = buildEvent('Finished Journey');
+    const counts: number[] = [];
+    const statuses: number[] = [];
+    for (const [payload, failing] of [
+      [event, false],
+      [event, false],
+      [buildEvent('Finished Journey'), true],
+    ] as const) {
+      fail = failing;
+      statements.length = 0;
+      statuses.push((await pipeline.handle(request(payload))).status);
+      counts.push(statements.length);
+    }
+    // New event: claim + complete. Duplicate: claim. Failing listener: claim + release.
+    expect(statuses).toEqual([200, 200, 500]);
+    expect(counts).toEqual([2, 1, 2]);
+  });
 
   it('creates the table and its index on migrate, and a second migrate changes nothing', async () => {
     const store = new PostgresDedupeStore({ pool, table: `${schema}.twice` });

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPipeline } from '../../lib/pipeline.js';
 import { RedisDedupeStore } from '../../lib/stores/redis-store.js';
+import { buildEvent } from '../../lib/testing/index.js';
 import { runDedupeStoreContract } from '../../lib/testing/store-contract.js';
 
 const url = process.env.REDIS_URL;
@@ -84,6 +86,55 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
     expect(claim.state).toBe('claimed');
     expect(await nodeRedis.exists(`idwise:dedupe:${key}`)).toBe(1);
     await nodeRedis.del(`idwise:dedupe:${key}`);
+  });
+
+  it('costs a delivery one round trip to claim and one to settle, and a duplicate one', async () => {
+    // A client of its own, so that only this pipeline's commands are counted, at the one funnel
+    // every ioredis command goes through.
+    const counted = new Redis(url!, { maxRetriesPerRequest: 1 });
+    await counted.ping();
+    const sent: string[] = [];
+    const sendCommand = counted.sendCommand.bind(counted);
+    counted.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+      sent.push(command.name);
+      return (sendCommand as (...args: unknown[]) => unknown)(command, ...rest);
+    }) as typeof counted.sendCommand;
+    try {
+      const pipeline = createPipeline({
+        auth: { type: 'none' },
+        store: new RedisDedupeStore({ client: counted, prefix: `${runPrefix}round-trips:` }),
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+      });
+      let fail = false;
+      pipeline.events.on('journeyCompleted', async () => {
+        if (fail) throw new Error('listener failed on purpose');
+      });
+      const request = (payload: unknown) => ({
+        method: 'POST',
+        headers: {},
+        ip: '127.0.0.1',
+        body: { parsed: payload },
+      });
+      const event = buildEvent('Finished Journey');
+
+      const counts: number[] = [];
+      const statuses: number[] = [];
+      for (const [payload, failing] of [
+        [event, false],
+        [event, false],
+        [buildEvent('Finished Journey'), true],
+      ] as const) {
+        fail = failing;
+        sent.length = 0;
+        statuses.push((await pipeline.handle(request(payload))).status);
+        counts.push(sent.length);
+      }
+      // New event: claim + complete. Duplicate: claim. Failing listener: claim + release.
+      expect(statuses).toEqual([200, 200, 500]);
+      expect(counts).toEqual([2, 1, 2]);
+    } finally {
+      await counted.quit();
+    }
   });
 
   it('rounds a fractional lease up to whole milliseconds', async () => {
