@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPipeline } from '../../lib/pipeline.js';
 import { PostgresDedupeStore, postgresDedupeTableSql } from '../../lib/stores/postgres-store.js';
-import { buildEvent } from '../../lib/testing/index.js';
 import { runDedupeStoreContract } from '../../lib/testing/store-contract.js';
+import { roundTripsPerDelivery } from '../support/round-trips.js';
 
 const url = process.env.DATABASE_URL;
 // Every table this run creates lives in this schema, dropped at the end, so runs never collide.
@@ -49,32 +48,8 @@ describe.skipIf(!url)('PostgresDedupeStore on a real server', () => {
       },
     };
     const counted = new PostgresDedupeStore({ pool: counting, table: `${schema}.round_trips` });
-    const pipeline = createPipeline({
-      auth: { type: 'none' },
-      store: counted,
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-    });
-    let fail = false;
-    pipeline.events.on('journeyCompleted', async () => {
-      if (fail) throw new Error('listener failed on purpose');
-    });
-    const request = (payload: unknown) => ({ method: 'POST', headers: {}, ip: '127.0.0.1', body: { parsed: payload } });
-    const event = buildEvent('Finished Journey');
-    const counts: number[] = [];
-    const statuses: number[] = [];
-    for (const [payload, failing] of [
-      [event, false],
-      [event, false],
-      [buildEvent('Finished Journey'), true],
-    ] as const) {
-      fail = failing;
-      statements.length = 0;
-      statuses.push((await pipeline.handle(request(payload))).status);
-      counts.push(statements.length);
-    }
     // New event: claim + complete. Duplicate: claim. Failing listener: claim + release.
-    expect(statuses).toEqual([200, 200, 500]);
-    expect(counts).toEqual([2, 1, 2]);
+    expect(await roundTripsPerDelivery(counted, statements)).toEqual({ statuses: [200, 200, 500], counts: [2, 1, 2] });
   });
 
   it('creates the table and its index on migrate, and a second migrate changes nothing', async () => {

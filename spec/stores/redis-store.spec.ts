@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPipeline } from '../../lib/pipeline.js';
 import { RedisDedupeStore } from '../../lib/stores/redis-store.js';
-import { buildEvent } from '../../lib/testing/index.js';
 import { runDedupeStoreContract } from '../../lib/testing/store-contract.js';
+import { roundTripsPerDelivery } from '../support/round-trips.js';
 
 const url = process.env.REDIS_URL;
 // Every key this run writes starts with this, so runs never collide and cleanup finds them all.
@@ -100,38 +99,9 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
       return (sendCommand as (...args: unknown[]) => unknown)(command, ...rest);
     }) as typeof counted.sendCommand;
     try {
-      const pipeline = createPipeline({
-        auth: { type: 'none' },
-        store: new RedisDedupeStore({ client: counted, prefix: `${runPrefix}round-trips:` }),
-        logger: { debug() {}, info() {}, warn() {}, error() {} },
-      });
-      let fail = false;
-      pipeline.events.on('journeyCompleted', async () => {
-        if (fail) throw new Error('listener failed on purpose');
-      });
-      const request = (payload: unknown) => ({
-        method: 'POST',
-        headers: {},
-        ip: '127.0.0.1',
-        body: { parsed: payload },
-      });
-      const event = buildEvent('Finished Journey');
-
-      const counts: number[] = [];
-      const statuses: number[] = [];
-      for (const [payload, failing] of [
-        [event, false],
-        [event, false],
-        [buildEvent('Finished Journey'), true],
-      ] as const) {
-        fail = failing;
-        sent.length = 0;
-        statuses.push((await pipeline.handle(request(payload))).status);
-        counts.push(sent.length);
-      }
+      const store = new RedisDedupeStore({ client: counted, prefix: `${runPrefix}round-trips:` });
       // New event: claim + complete. Duplicate: claim. Failing listener: claim + release.
-      expect(statuses).toEqual([200, 200, 500]);
-      expect(counts).toEqual([2, 1, 2]);
+      expect(await roundTripsPerDelivery(store, sent)).toEqual({ statuses: [200, 200, 500], counts: [2, 1, 2] });
     } finally {
       await counted.quit();
     }
