@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import contentType from 'content-type';
 import getRawBody from 'raw-body';
+import { settleWithin, TIMED_OUT } from './deadline.js';
 
 export type BodyFailure =
   'unsupported_media_type' | 'payload_too_large' | 'invalid_body' | 'body_timeout' | 'invalid_json';
@@ -54,10 +55,6 @@ export async function readJsonBody(
   limits: BodyLimits,
 ): Promise<BodyResult> {
   if ('parsed' in body) return fromParsed(body.parsed, headers, limits);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<BodyResult>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, reason: 'body_timeout' }), limits.timeoutMs);
-  });
   const read = getRawBody(body.stream, { limit: limits.limit, length: headers['content-length'] }).then(
     (raw): BodyResult => parseJson(raw),
     (error: { type?: string }): BodyResult => ({
@@ -65,11 +62,9 @@ export async function readJsonBody(
       reason: error.type === 'entity.too.large' ? 'payload_too_large' : 'invalid_body',
     }),
   );
-  try {
-    return await Promise.race([read, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  // No turns of grace: a body still in its stream is never complete before the timer is needed.
+  const result = await settleWithin(read, limits.timeoutMs, 0);
+  return result === TIMED_OUT ? { ok: false, reason: 'body_timeout' } : result;
 }
 
 // The host app mounted express.json(), express.raw() or express.text() before this router.
