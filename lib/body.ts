@@ -22,7 +22,7 @@ export interface BodyLimits {
 }
 
 /** A missing content type is read as JSON (some senders omit it); any other type is refused. */
-export function acceptsContentType(headers: IncomingHttpHeaders): boolean {
+function acceptsContentType(headers: IncomingHttpHeaders): boolean {
   const header = headers['content-type'];
   if (header === undefined) return true;
   let parsed: contentType.ParsedMediaType;
@@ -39,7 +39,7 @@ export function acceptsContentType(headers: IncomingHttpHeaders): boolean {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function parseJson(raw: Buffer | string): BodyResult {
+function parseJson(raw: Buffer | string): BodyResult {
   try {
     // fatal: invalid UTF-8 is refused rather than silently replaced, which would change the payload.
     const text = typeof raw === 'string' ? raw : utf8.decode(raw);
@@ -54,6 +54,7 @@ export async function readJsonBody(
   headers: IncomingHttpHeaders,
   limits: BodyLimits,
 ): Promise<BodyResult> {
+  if (!acceptsContentType(headers)) return { ok: false, reason: 'unsupported_media_type' };
   if ('parsed' in body) return fromParsed(body.parsed, headers, limits);
   const read = getRawBody(body.stream, { limit: limits.limit, length: headers['content-length'] }).then(
     (raw): BodyResult => parseJson(raw),

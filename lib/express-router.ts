@@ -11,7 +11,7 @@ import type { IdwiseEventEmitter } from './events.js';
 import type { IdwiseWebhooksOptions } from './options.js';
 import { createPipeline, type WebhookRequest } from './pipeline.js';
 import { requestBody } from './request-body.js';
-import { pathname } from './request-path.js';
+import { pathname, routeMatcher } from './request-path.js';
 import { writeResponse } from './write-response.js';
 
 type Next = (error?: unknown) => void;
@@ -36,12 +36,9 @@ export interface IdwiseWebhooksRouter {
 
 export function idwiseWebhooks(options: IdwiseWebhooksOptions): IdwiseWebhooksRouter {
   const pipeline = createPipeline(options);
-  const { path } = pipeline;
-  const withSlash = `${path}/`;
+  const isRoute = routeMatcher(pipeline.path);
   const middleware = (req: ExpressRequest, res: ServerResponse, next: Next) => {
-    const requested = req.path ?? pathname(req.url);
-    // Express's own routing is lenient about one trailing slash; so is this.
-    if (requested !== path && requested !== withSlash) return next();
+    if (!isRoute(req.path ?? pathname(req.url))) return next();
     pipeline
       .handle(new ExpressWebhookRequest(req))
       .then((response) => writeResponse(res, response))

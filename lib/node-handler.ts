@@ -8,7 +8,8 @@ import type { IdwiseEventEmitter } from './events.js';
 import type { IdwiseWebhooksOptions } from './options.js';
 import { createPipeline } from './pipeline.js';
 import { requestBody } from './request-body.js';
-import { pathname } from './request-path.js';
+import type { HttpResponse } from './outcomes.js';
+import { pathname, routeMatcher } from './request-path.js';
 import { writeResponse } from './write-response.js';
 
 export interface IdwiseNodeHandler {
@@ -17,12 +18,25 @@ export interface IdwiseNodeHandler {
   close(): Promise<void>;
 }
 
+// Frozen, so writeResponse serialises each once.
+const NOT_FOUND: HttpResponse = Object.freeze({
+  status: 404,
+  headers: Object.freeze({}),
+  body: Object.freeze({ error: 'not_found' }),
+});
+const INTERNAL_ERROR: HttpResponse = Object.freeze({
+  status: 500,
+  headers: Object.freeze({}),
+  body: Object.freeze({ error: 'internal_error' }),
+});
+
 export function createNodeHandler(options: IdwiseWebhooksOptions): IdwiseNodeHandler {
   const pipeline = createPipeline(options);
+  const isRoute = routeMatcher(pipeline.path);
   const handler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => {
-    if (pathname(req.url) !== pipeline.path) {
+    if (!isRoute(pathname(req.url))) {
       if (next) return next();
-      return writeResponse(res, { status: 404, headers: {}, body: { error: 'not_found' } });
+      return writeResponse(res, NOT_FOUND);
     }
     // Behind a proxy, the allowlist sees the proxy's address here: node:http knows no `trust proxy`.
     pipeline
@@ -33,9 +47,7 @@ export function createNodeHandler(options: IdwiseWebhooksOptions): IdwiseNodeHan
         body: requestBody(req),
       })
       .then((response) => writeResponse(res, response))
-      .catch((error: unknown) =>
-        next ? next(error) : writeResponse(res, { status: 500, headers: {}, body: { error: 'internal_error' } }),
-      );
+      .catch((error: unknown) => (next ? next(error) : writeResponse(res, INTERNAL_ERROR)));
   };
   return Object.assign(handler, { events: pipeline.events, close: pipeline.close });
 }

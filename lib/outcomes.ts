@@ -41,7 +41,7 @@ const json = (status: number, body: Record<string, unknown>, headers: Record<str
   body,
 });
 
-export function toResponse(outcome: Outcome, retry: RetryAfter): HttpResponse {
+function toResponse(outcome: Outcome, retry: RetryAfter): HttpResponse {
   const later = (seconds: number) => ({ 'Retry-After': String(seconds) });
   switch (outcome.kind) {
     case 'processed':
@@ -87,8 +87,9 @@ export function toResponse(outcome: Outcome, retry: RetryAfter): HttpResponse {
 export function createResponder(retry: RetryAfter): (outcome: Outcome) => HttpResponse {
   const reused = new Map<Outcome['kind'], HttpResponse>();
   return (outcome) => {
-    // These two carry the delivery's own details (validation issues; the scheme's challenge).
-    if (outcome.kind === 'invalid_payload' || outcome.kind === 'unauthorized') return toResponse(outcome, retry);
+    // Only this one carries the delivery's own details (its validation issues). A 401's challenge
+    // is fixed by the auth scheme, so it is the same for every refusal of one pipeline.
+    if (outcome.kind === 'invalid_payload') return toResponse(outcome, retry);
     let response = reused.get(outcome.kind);
     if (response === undefined) {
       const fresh = toResponse(outcome, retry);

@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { createAuthenticator } from './auth.js';
-import { acceptsContentType, readJsonBody, type RequestBody } from './body.js';
+import { readJsonBody, type RequestBody } from './body.js';
 import { settleWithin, TIMED_OUT } from './deadline.js';
 import { dedupeKeyOf } from './dedupe-key.js';
 import { Delivery } from './delivery-context.js';
@@ -40,6 +40,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   const { events, logger, store } = o;
   const authenticate = createAuthenticator(o.auth);
   const validate = payloadValidator();
+  const bodyLimits = { limit: o.limit, timeoutMs: o.bodyTimeoutMs };
   const retry = { claimSeconds: Math.ceil(o.leaseMs / 1000), unavailableSeconds: 5 };
   const respond = createResponder(retry);
   const unheard = new Set<string>();
@@ -114,9 +115,8 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       logger.warn({ reason: auth.reason, ip: request.ip }, 'refused a webhook without valid credentials');
       return { kind: 'unauthorized', challenge: auth.challenge };
     }
-    if (!acceptsContentType(request.headers)) return { kind: 'unsupported_media_type' };
 
-    const body = await readJsonBody(request.body, request.headers, { limit: o.limit, timeoutMs: o.bodyTimeoutMs });
+    const body = await readJsonBody(request.body, request.headers, bodyLimits);
     if (!body.ok) return { kind: body.reason };
     const checked = validate(body.value);
     if (!checked.valid) return { kind: 'invalid_payload', issues: checked.issues };

@@ -40,6 +40,12 @@ describe('createNodeHandler over plain node:http', () => {
     expect([(await app.post(payload)).status, (await app.post(payload)).status]).toEqual([500, 200]);
   });
 
+  it('answers on the path with a trailing slash and a query string, as the Express face does', async () => {
+    const app = await node();
+    const res = await app.post(buildEvent('Finished Journey'), { path: '/webhooks/idwise/?source=idwise' });
+    expect(res.body).toEqual({ status: 'processed' });
+  });
+
   it('answers 404 to another path', async () => {
     const app = await node();
     const res = await app.post(buildEvent('Finished Journey'), { path: '/elsewhere' });
