@@ -62,9 +62,21 @@ export async function deliver(
   payload: unknown,
   options: DeliverOptions = {},
 ): Promise<Delivery> {
+  const headers = {
+    'content-type': 'application/json',
+    ...credentialHeaders(options.auth),
+    ...lowerCased(options.headers),
+  };
+  // fetch would refuse such a value and quote it (perhaps a secret) in its error: refuse it here,
+  // unquoted, whichever option it came from.
+  if (Object.values(headers).some((value) => /[\r\n\0]/.test(value))) {
+    throw new TypeError(
+      'deliver: a header value (from option "auth" or "headers") contains a line break or NUL character.',
+    );
+  }
   const init: RequestInit = {
     method: options.method ?? 'POST',
-    headers: { 'content-type': 'application/json', ...credentialHeaders(options.auth), ...lowerCased(options.headers) },
+    headers,
     body: typeof payload === 'string' ? payload : JSON.stringify(payload),
     signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
   };
@@ -78,16 +90,7 @@ export async function deliver(
 }
 
 /** The request headers that carry `auth`'s first credential. */
-export function credentialHeaders(auth: AuthOption | undefined): Record<string, string> {
-  const headers = credentialHeadersOf(auth);
-  // fetch would refuse such a value and quote it (a secret) in its error: refuse it here, unquoted.
-  if (Object.values(headers).some((value) => /[\r\n\0]/.test(value))) {
-    throw new TypeError('deliver: a credential in option "auth" contains a line break or NUL character.');
-  }
-  return headers;
-}
-
-function credentialHeadersOf(auth: AuthOption | undefined): Record<string, string> {
+function credentialHeaders(auth: AuthOption | undefined): Record<string, string> {
   switch (auth?.type) {
     case undefined:
     case 'none':

@@ -131,6 +131,18 @@ describe('deliver', () => {
     await expect(deliver('/webhooks/idwise', {})).rejects.toThrow(/absolute http\(s\) URL/);
   });
 
+  it('refuses a header value with a line break or NUL from either option, without quoting it', async () => {
+    const secret = 'line\nbreak-s3cret';
+    const fromAuth = deliver('http://127.0.0.1:1/x', {}, { auth: { type: 'bearer', tokens: [secret] } });
+    const fromHeaders = deliver('http://127.0.0.1:1/x', {}, { headers: { 'x-idwise-secret': 'nul\0s3cret' } });
+    for (const attempt of [fromAuth, fromHeaders]) {
+      const error = await attempt.catch((caught: Error) => caught);
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(/line break or NUL/);
+      expect((error as Error).message).not.toMatch(/s3cret/);
+    }
+  });
+
   it('refuses a path option with a URL target', async () => {
     await expect(deliver('http://127.0.0.1:1/x', {}, { path: '/y' })).rejects.toThrow(/put the path in the URL/);
   });
