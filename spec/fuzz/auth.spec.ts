@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPipeline, type AuthOption, type DedupeStore, type IdwiseWebhooksOptions } from '../../lib/index.js';
 import { buildEvent } from '../../lib/testing/index.js';
-import { basicAuthorization, pipelineRequest } from '../support/fixtures.js';
+import { basicAuthorization, pipelineRequest, quiet } from '../support/fixtures.js';
 import { RecordingLogger } from '../support/recording-logger.js';
 import { DOCUMENTED, FUZZ_SEED, startFuzzServer, type FuzzServer } from './fuzz-server.js';
 
@@ -40,7 +40,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const secretChar = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~+/');
 /** A credential the way a secret manager hands one out: no surrounding whitespace, long enough to search for. */
 const secret = fc.string({ unit: secretChar, minLength: 12, maxLength: 64 });

@@ -1,16 +1,9 @@
-import { onTestFinished, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildEvent } from '../../lib/testing/index.js';
 import { deferred, nextTurn } from '../support/deferred.js';
 import { heldListener } from '../support/held-listener.js';
+import { watchUnhandledRejections } from '../support/unhandled.js';
 import { startApp } from '../support/http.js';
-
-/** Fails the test if anything rejects unhandled while it runs. */
-function watchUnhandledRejections() {
-  const spy = vi.fn();
-  process.on('unhandledRejection', spy);
-  onTestFinished(() => void process.off('unhandledRejection', spy));
-  return spy;
-}
 
 describe('running listeners', () => {
   it('waits for async listeners before answering', async () => {

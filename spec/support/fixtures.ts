@@ -6,6 +6,9 @@ export const TOKEN = 'spec-token-7f3a9c';
 export const AUTH: AuthOption = { type: 'bearer', tokens: [TOKEN] };
 export const AUTHORIZED = { authorization: `Bearer ${TOKEN}` };
 
+/** A logger that drops everything, for specs that do not look at the logs. */
+export const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
 /** An `Authorization` header value for HTTP Basic. */
 export const basicAuthorization = (username: string, password: string) =>
   `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;

@@ -1,6 +1,7 @@
 import { createPipeline } from '../../lib/pipeline.js';
 import type { DedupeStore } from '../../lib/stores/dedupe-store.js';
 import { buildEvent } from '../../lib/testing/index.js';
+import { quiet } from './fixtures.js';
 
 /**
  * Runs a new event, its duplicate and a new event whose listener fails through a pipeline on
@@ -11,7 +12,7 @@ export async function roundTripsPerDelivery(store: DedupeStore, sent: unknown[])
   const pipeline = createPipeline({
     auth: { type: 'none' },
     store,
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    logger: quiet,
   });
   let fail = false;
   pipeline.events.on('journeyCompleted', async () => {

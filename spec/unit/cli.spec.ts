@@ -14,6 +14,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KNOWN_EVENTS } from '../../lib/events.js';
 import type { IdwisePayload, IdwiseWebhooksOptions, IdwiseWebhooksRouter } from '../../lib/index.js';
+import { quiet } from '../support/fixtures.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const bin = join(repo, 'bin/idwise-webhooks.js');
@@ -54,7 +55,7 @@ beforeAll(async () => {
   }
   const built = pathToFileURL(join(repo, 'dist/esm/index.js')).href;
   const { idwiseWebhooks } = (await import(built)) as typeof import('../../lib/index.js');
-  const logger = { debug() {}, info() {}, warn() {}, error() {} };
+  const logger = quiet;
   const app = express();
   for (const options of [
     { auth: { type: 'bearer', tokens: [TOKEN] } },

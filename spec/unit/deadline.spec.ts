@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { settleWithin, TIMED_OUT } from '../../lib/deadline.js';
-import { deferred } from '../support/deferred.js';
+import { deferred, nextTurn } from '../support/deferred.js';
+import { watchUnhandledRejections } from '../support/unhandled.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -79,19 +80,14 @@ describe('settleWithin', () => {
 
   it('ignores a rejection that comes after the deadline answered', async () => {
     vi.useFakeTimers();
-    const unhandled = vi.fn();
-    process.on('unhandledRejection', unhandled);
-    try {
-      const work = deferred<string>();
-      const answer = settleWithin(work.promise, 100);
-      await vi.advanceTimersByTimeAsync(100);
-      await expect(answer).resolves.toBe(TIMED_OUT);
-      work.reject(new Error('too late'));
-      vi.useRealTimers();
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(unhandled).not.toHaveBeenCalled();
-    } finally {
-      process.off('unhandledRejection', unhandled);
-    }
+    const unhandled = watchUnhandledRejections();
+    const work = deferred<string>();
+    const answer = settleWithin(work.promise, 100);
+    await vi.advanceTimersByTimeAsync(100);
+    await expect(answer).resolves.toBe(TIMED_OUT);
+    work.reject(new Error('too late'));
+    vi.useRealTimers();
+    await nextTurn();
+    expect(unhandled).not.toHaveBeenCalled();
   });
 });

@@ -5,8 +5,7 @@ import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeHandler, idwiseWebhooks, type AuthOption } from '../../lib/index.js';
 import { buildEvent, deliver } from '../../lib/testing/index.js';
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+import { quiet } from '../support/fixtures.js';
 
 /** A bare listener that answers with what it received, to see exactly what deliver sends. */
 function echo(req: IncomingMessage, res: ServerResponse): void {

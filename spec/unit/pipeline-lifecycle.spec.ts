@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createPipeline, MemoryDedupeStore } from '../../lib/index.js';
 import { buildEvent } from '../../lib/testing/index.js';
 import { AUTH, handle } from '../support/fixtures.js';
+import { nextTurn } from '../support/deferred.js';
 import { heldListener } from '../support/held-listener.js';
 import { RecordingLogger } from '../support/recording-logger.js';
 
@@ -21,7 +22,7 @@ describe('pipeline.close()', () => {
     const closed: string[] = [];
     const first = pipeline.close().then(() => closed.push('first'));
     const second = pipeline.close().then(() => closed.push('second'));
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     expect(closed).toEqual([]);
     running.finish();
     await Promise.all([first, second]);
