@@ -17,10 +17,8 @@ let cleanup = async () => ({});
 
 // BENCH_DIST points at another build of the package (`npx tsc -p tsconfig.json --outDir .tmp/x`),
 // to compare two versions of lib/ over HTTP; by default the built package, as users import it.
-const importPackage = () =>
-  import(
-    process.env.BENCH_DIST ? pathToFileURL(resolve(process.env.BENCH_DIST, 'index.js')).href : '../dist/esm/index.js'
-  );
+const importPackage = (file = 'index.js') =>
+  import(process.env.BENCH_DIST ? pathToFileURL(resolve(process.env.BENCH_DIST, file)).href : `../dist/esm/${file}`);
 
 async function expressApp() {
   const { default: express } = await import('express');
@@ -71,11 +69,7 @@ const configurations = {
   },
   async a3() {
     const { createPipeline } = await importPackage();
-    const { writeResponse } = await import(
-      process.env.BENCH_DIST
-        ? pathToFileURL(resolve(process.env.BENCH_DIST, 'write-response.js')).href
-        : '../dist/esm/write-response.js'
-    );
+    const { writeResponse } = await importPackage('write-response.js');
     const pipeline = createPipeline({ auth: { type: 'bearer', tokens: [TOKEN] } });
     pipeline.events.on('journeyCompleted', trivialListener);
     return createServer((req, res) => {
