@@ -1,3 +1,4 @@
+import { promiseHooks } from 'node:v8';
 import { describe, expect, it, vi } from 'vitest';
 import { createPipeline, MemoryDedupeStore } from '../../lib/index.js';
 import { buildEvent } from '../../lib/testing/index.js';
@@ -84,6 +85,76 @@ describe('timers on the hot path', () => {
     } finally {
       armed.mockRestore();
     }
+  });
+});
+
+describe('promises on the hot path', () => {
+  it('makes no more than 32 for a delivery on the memory store', async () => {
+    const pipeline = createPipeline({ auth: AUTH, logger: new RecordingLogger() });
+    pipeline.events.on('journeyCompleted', async () => {});
+    for (let i = 0; i < 5; i++) await handle(pipeline, buildEvent('Finished Journey'));
+    const body = buildEvent('Finished Journey');
+    let made = 0;
+    const stop = promiseHooks.onInit(() => void (made += 1));
+    try {
+      expect((await handle(pipeline, body)).status).toBe(200);
+    } finally {
+      stop();
+    }
+    // Each is an allocation and a microtask. 45 before the deadline helper, the store call, the lone
+    // listener and handle() were written with then; 29 after (this count includes the test's own await).
+    expect(made).toBeLessThanOrEqual(32);
+  });
+});
+
+describe('what listeners and stores may answer with', () => {
+  it('accepts a lone listener that returns a plain value or a thenable, and fails one whose thenable rejects or throws', async () => {
+    const cases: [string, () => unknown, number][] = [
+      ['a plain value', () => 'ignored', 200],
+      ['a thenable that resolves', () => ({ then: (resolve: (value: unknown) => void) => resolve('done') }), 200],
+      [
+        'a thenable that rejects',
+        () => ({ then: (_: unknown, reject: (reason: unknown) => void) => reject(new Error('no')) }),
+        500,
+      ],
+      [
+        'a thenable whose then throws',
+        () => ({
+          then: () => {
+            throw new Error('broken then');
+          },
+        }),
+        500,
+      ],
+    ];
+    for (const [what, listener, status] of cases) {
+      const pipeline = createPipeline({ auth: AUTH, logger: new RecordingLogger() });
+      pipeline.events.on('journeyCompleted', listener);
+      pipeline.events.on('handlerError', () => {});
+      expect((await handle(pipeline, buildEvent('Finished Journey'))).status, what).toBe(status);
+    }
+  });
+
+  it('takes a custom store that answers with plain values, and fails one that throws instead of rejecting', async () => {
+    const plain = {
+      claim: () => ({ state: 'claimed' as const, token: 't' }),
+      complete: () => undefined,
+      release: () => undefined,
+    };
+    const ok = createPipeline({ auth: AUTH, store: plain as never, logger: new RecordingLogger() });
+    ok.events.on('journeyCompleted', async () => {});
+    expect((await handle(ok, buildEvent('Finished Journey'))).status).toBe(200);
+    const throwing = {
+      ...plain,
+      claim: () => {
+        throw new Error('not connected');
+      },
+    };
+    const failed = createPipeline({ auth: AUTH, store: throwing as never, logger: new RecordingLogger() });
+    expect(await handle(failed, buildEvent('Finished Journey'))).toMatchObject({
+      status: 503,
+      body: { error: 'store_unavailable' },
+    });
   });
 });
 
