@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import contentType from 'content-type';
 import getRawBody from 'raw-body';
-import { settleWithin, TIMED_OUT } from './deadline.js';
+import { TIMED_OUT, type Deadline } from './deadline.js';
 
 export type BodyFailure =
   'unsupported_media_type' | 'payload_too_large' | 'invalid_body' | 'body_timeout' | 'invalid_json';
@@ -18,7 +18,8 @@ export type RequestBody = { stream: Readable } | { parsed: unknown };
 
 export interface BodyLimits {
   limit: number;
-  timeoutMs: number;
+  /** bodyTimeoutMs, shared by every read of one pipeline. */
+  deadline: Deadline;
 }
 
 /** A missing content type is read as JSON (some senders omit it); any other type is refused. */
@@ -64,7 +65,7 @@ export async function readJsonBody(
     }),
   );
   // No turns of grace: a body still in its stream is never complete before the timer is needed.
-  const result = await settleWithin(read, limits.timeoutMs, 0);
+  const result = await limits.deadline.within(read, 0);
   return result === TIMED_OUT ? { ok: false, reason: 'body_timeout' } : result;
 }
 

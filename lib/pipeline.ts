@@ -6,7 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createAuthenticator } from './auth.js';
 import { readJsonBody, type RequestBody } from './body.js';
-import { settleWithin, TIMED_OUT } from './deadline.js';
+import { Deadline, TIMED_OUT } from './deadline.js';
 import { dedupeKeyOf } from './dedupe-key.js';
 import { Delivery } from './delivery-context.js';
 import { runListeners, toError, type ListenerRun } from './dispatch.js';
@@ -40,7 +40,9 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   const { events, logger, store } = o;
   const authenticate = createAuthenticator(o.auth);
   const validate = payloadValidator();
-  const bodyLimits = { limit: o.limit, timeoutMs: o.bodyTimeoutMs };
+  const bodyLimits = { limit: o.limit, deadline: new Deadline(o.bodyTimeoutMs) };
+  const storeDeadline = new Deadline(o.storeTimeoutMs);
+  const handlerDeadline = new Deadline(o.handlerTimeoutMs);
   const retry = { claimSeconds: Math.ceil(o.leaseMs / 1000), unavailableSeconds: 5 };
   const respond = createResponder(retry);
   const unheard = new Set<string>();
@@ -72,7 +74,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
     try {
       // Promise.resolve: a custom store may answer with a plain value; on a native promise it is free.
       // The store's own promise is watched, not a mapped copy of it: one promise and one turn fewer.
-      result = await settleWithin(Promise.resolve(call()), o.storeTimeoutMs);
+      result = await storeDeadline.within(Promise.resolve(call()));
     } catch (error) {
       // The store rejected in time, or a custom store's method threw instead of rejecting.
       return { ok: false, error: toError(error) };
@@ -165,7 +167,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
 
     // The timeout measures the listeners alone: a store slow to record the outcome is bounded by
     // storeTimeoutMs, and must not turn a handled event into a 503.
-    const first = await settleWithin(run, o.handlerTimeoutMs);
+    const first = await handlerDeadline.within(run);
     if (first === TIMED_OUT) {
       ctx.abort(new Error(`handlerTimeoutMs (${o.handlerTimeoutMs} ms) passed`));
       logger.warn(
