@@ -14,6 +14,11 @@
 //                                             saturating each (default 0: saturate)
 //   --only a,d,f        BENCH_ONLY            run only these configurations (a1-a3: steps from
 //                                             (a) towards (f), run only when named)
+//   --compare DIR       BENCH_COMPARE         also run (d), (e) and (f) on another build of the
+//                                             package (e.g. `npx tsc -p tsconfig.json --outDir
+//                                             .tmp/before` on an earlier commit), as (d@ref) etc.,
+//                                             alternating with them, and report this build's CPU
+//                                             per request as a ratio to that one
 //   --memory                                  also run memory.mjs (about 30 s more)
 //   --no-cold-start                           skip cold-start.mjs
 //   --profile                                 also run profile.mjs (CPU profiles of d and f)
@@ -35,6 +40,7 @@ const { values: flags } = parseArgs({
     connections: { type: 'string' },
     rate: { type: 'string' },
     only: { type: 'string' },
+    compare: { type: 'string' },
     memory: { type: 'boolean', default: false },
     'no-cold-start': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
@@ -86,12 +92,26 @@ const skipped = Object.fromEntries(
     .map((c) => [c, 'not selected by --only']),
 );
 
+// A/B over HTTP: each package configuration beside its twin on the reference build, in the same
+// rounds, so that the machine's drift falls on both alike (two separate runs differ by more than
+// most changes to lib/ are worth).
+const compareDir = flags.compare ?? process.env.BENCH_COMPARE;
+const twins = [];
+if (compareDir) {
+  configs = configs.flatMap((c) => {
+    if (!['d', 'e', 'f'].includes(c)) return [c];
+    twins.push(c);
+    LABELS[`${c}@ref`] = `${LABELS[c]}, on the build in ${compareDir}`;
+    return [c, `${c}@ref`];
+  });
+}
+
 // (e) needs the Redis store in the built package and a Redis server that answers.
 if (configs.includes('e')) {
   const reason = await redisUnavailable();
   if (reason) {
     skipped.e = reason;
-    configs = configs.filter((c) => c !== 'e');
+    configs = configs.filter((c) => c !== 'e' && c !== 'e@ref');
     console.log(`(e) skipped: ${reason}`);
   }
 }
@@ -127,7 +147,9 @@ console.log(
 );
 
 const servers = {};
-for (const config of configs) servers[config] = await startServer(config);
+for (const config of configs) {
+  servers[config] = await startServer(config, config.endsWith('@ref') ? { env: { BENCH_DIST: compareDir } } : {});
+}
 const ids = Object.fromEntries(configs.map((c) => [c, idSource(c)]));
 const loadOptions = (config, duration, duplicateShare) => ({
   connections: settings.connections,
@@ -275,11 +297,32 @@ function ratioTable(title, summary, judge) {
   return rows.join('\n');
 }
 
+function compareTable(summary) {
+  const rows = [
+    `### This build against the one in ${compareDir} (CPU per request, distinct events)`,
+    '',
+    '| configuration | this build µs/req | reference µs/req | ratio | paired | paired, min-max | rounds this build was cheaper |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const c of twins) {
+    const ref = `${c}@ref`;
+    if (!summary[c] || !summary[ref]) continue;
+    const ratios = pairedRatios(summary, c, ref);
+    rows.push(
+      `| (${c}) | ${fmt(summary[c].cpuPerRequest, 1)} | ${fmt(summary[ref].cpuPerRequest, 1)} | ` +
+        `${fmt(ratio(summary, c, ref, 'cpuPerRequest'))} | ${fmt(pairedRatio(summary, c, ref))} | ` +
+        `${fmt(Math.min(...ratios))}-${fmt(Math.max(...ratios))} | ${ratios.filter((r) => r < 1).length} of ${ratios.length} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
 const report = [
   table('Distinct events (every request a new eventId)', results.phases.distinct),
   '',
   ratioTable('Ratios, distinct events (targets judged here, on CPU per request)', results.phases.distinct, true),
 ];
+if (twins.length) report.push('', compareTable(results.phases.distinct));
 if (results.phases.duplicates) {
   report.push(
     '',

@@ -10,7 +10,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AUTHORIZATION, PATH, TOKEN } from './shared.mjs';
 
-const config = process.argv[2];
+// `f@ref` is (f) on the build in BENCH_DIST, beside (f) in the same run (run.mjs --compare).
+const config = process.argv[2]?.replace(/@ref$/, '');
 const send = (message) => process.send?.(message);
 const trivialListener = async () => {};
 let cleanup = async () => ({});
