@@ -35,11 +35,11 @@ export function startServer(config, { execArgv = [], env = {} } = {}) {
         port: message.port,
         pid: child.pid,
         /** The server's own CPU time, request count and memory, read between rounds. */
-        mark() {
+        mark({ gc = false } = {}) {
           const id = nextId++;
           return new Promise((done) => {
             waiting.set(id, done);
-            child.send({ type: 'mark', id });
+            child.send({ type: 'mark', id, gc });
           });
         },
         /** Closes the server (and cleans its Redis keys); resolves with its last figures once it exited. */
@@ -88,7 +88,7 @@ const quantile = (sorted, q) =>
  * autocannon's own latency histogram keeps whole milliseconds, too coarse on loopback, so the
  * latencies come from its `response` events (hrtime-based, fractional milliseconds) instead.
  */
-export async function load({ port, connections, duration, nextId, duplicateShare = 0, rate }) {
+export async function load({ port, connections, duration, amount, nextId, duplicateShare = 0, rate }) {
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   const result = await new Promise((resolve, reject) => {
@@ -96,7 +96,8 @@ export async function load({ port, connections, duration, nextId, duplicateShare
       {
         url: `http://127.0.0.1:${port}`,
         connections,
-        duration,
+        // `amount`: exactly that many requests, however long they take (memory-http.mjs).
+        ...(amount ? { amount } : { duration }),
         pipelining: 1,
         timeout: 10,
         // Unset: every connection sends its next request as soon as the last is answered (saturation).
