@@ -19,7 +19,8 @@
 //                                             .tmp/before` on an earlier commit), as (d@ref) etc.,
 //                                             alternating with them, and report this build's CPU
 //                                             per request as a ratio to that one
-//   --memory                                  also run memory.mjs (about 30 s more)
+//   --memory                                  also run memory.mjs (in process, about 10 s) and
+//                                             memory-http.mjs (1 000 000 events over HTTP, about 90 s)
 //   --no-cold-start                           skip cold-start.mjs
 //   --profile                                 also run profile.mjs (CPU profiles of d and f)
 import { spawnSync } from 'node:child_process';
@@ -363,5 +364,8 @@ const node = (args) => {
   if (run.status !== 0) console.error(`(exited with ${run.status ?? run.signal})`);
 };
 if (!flags['no-cold-start']) node(['bench/cold-start.mjs']);
-if (flags.memory) node(['--expose-gc', 'bench/memory.mjs']);
+if (flags.memory) {
+  node(['--expose-gc', 'bench/memory.mjs']);
+  node(['bench/memory-http.mjs']);
+}
 if (flags.profile) node(['bench/profile.mjs']);
