@@ -25,6 +25,9 @@ const NEXT_TURN = Promise.resolve();
 // more than half of them finished, they are swept out.
 const SWEEP_AT = 1024;
 
+// A steady clock: a deadline must not move when the system clock is set (an NTP step, a VM resumed).
+const now = (): number => performance.now();
+
 interface Waiter {
   readonly at: number;
   /** Undefined once the work finished or the deadline passed. */
@@ -39,6 +42,9 @@ export class Deadline {
   #head = 0;
   #pending = 0;
   #timer: NodeJS.Timeout | undefined;
+  // The deadline the timer was set for. When it fires, that deadline has passed by the timers' own
+  // account, whatever the clock reads (fake timers in a user's tests may not fake the clock).
+  #timerAt = 0;
 
   constructor(ms: number) {
     this.ms = ms;
@@ -100,10 +106,10 @@ export class Deadline {
   }
 
   #add(expire: () => void): Waiter {
-    const waiter: Waiter = { at: Date.now() + this.ms, expire };
+    const waiter: Waiter = { at: now() + this.ms, expire };
     this.#queue.push(waiter);
     this.#pending += 1;
-    if (this.#timer === undefined) this.#timer = setTimeout(this.#fire, this.ms);
+    if (this.#timer === undefined) this.#arm(waiter.at, this.ms);
     // The timer of an earlier deadline is still set, and fires no later than this one is due.
     else if (this.#pending === 1) this.#timer.ref();
     return waiter;
@@ -123,19 +129,30 @@ export class Deadline {
     }
     // Some are still pending, so this stops before the end.
     while (this.#queue[this.#head]!.expire === undefined) this.#head += 1;
+    this.#sweep();
+  }
+
+  /** Drops finished waiters once they are most of a large queue; pending ones keep their order. */
+  #sweep(): void {
     if (this.#queue.length > SWEEP_AT && this.#queue.length > 2 * this.#pending) {
       this.#queue = this.#queue.slice(this.#head).filter((queued) => queued.expire !== undefined);
       this.#head = 0;
     }
   }
 
+  #arm(at: number, delay: number): void {
+    this.#timerAt = at;
+    // At least 1 ms, and never longer than one deadline: a clock that jumped cannot push it further.
+    this.#timer = setTimeout(this.#fire, Math.min(Math.max(delay, 1), this.ms));
+  }
+
   readonly #fire = (): void => {
     this.#timer = undefined;
-    const now = Date.now();
+    const due = Math.max(now(), this.#timerAt);
     while (this.#head < this.#queue.length) {
       const waiter = this.#queue[this.#head]!;
       if (waiter.expire !== undefined) {
-        if (waiter.at > now) break;
+        if (waiter.at > due) break;
         const expire = waiter.expire;
         waiter.expire = undefined;
         this.#pending -= 1;
@@ -148,7 +165,13 @@ export class Deadline {
       this.#head = 0;
       return;
     }
+    // Waiters that expired here are finished too: without this, a store that never answers in
+    // time would keep every one of them queued.
+    this.#sweep();
     // The head is now the earliest deadline still running.
-    this.#timer = setTimeout(this.#fire, this.#queue[this.#head]!.at - now);
+    // Counted from `due`, not the clock: with a clock that stands still, later deadlines follow 1 ms
+    // apart rather than a whole length late; with a steady clock the two agree.
+    const next = this.#queue[this.#head]!.at;
+    this.#arm(next, next - due);
   };
 }

@@ -188,4 +188,44 @@ describe('one timer for all the deadlines of one length', () => {
     expect(deadline.pending).toBe(0);
     expect(deadline.queued).toBe(0);
   });
+
+  it('holds a bounded number of waiters when none of the work ever finishes in time', async () => {
+    vi.useFakeTimers();
+    const deadline = new Deadline(20);
+    let most = 0;
+    // A store that has stopped answering, under steady traffic: every deadline passes.
+    for (let ms = 0; ms < 2_000; ms++) {
+      for (let i = 0; i < 5; i++) void deadline.within(new Promise<never>(() => {}), 0);
+      await vi.advanceTimersByTimeAsync(1);
+      most = Math.max(most, deadline.queued);
+    }
+    expect(deadline.pending).toBeLessThanOrEqual(5 * 21);
+    expect(most).toBeLessThanOrEqual(1_025);
+  });
+});
+
+describe('which clock a deadline follows', () => {
+  it('is not moved when the system clock is set back', async () => {
+    vi.useFakeTimers();
+    const answer = new Deadline(1_000).within(deferred<string>().promise, 0);
+    // An NTP step or a resumed VM: Date jumps, the steady clock and the timers do not.
+    vi.setSystemTime(Date.now() - 60_000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await expect(answer).resolves.toBe(TIMED_OUT);
+  });
+
+  it('expires under fake timers that fake setTimeout but no clock', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const deadline = new Deadline(1_000);
+    const first = deadline.within(deferred<string>().promise, 0);
+    const second = deadline.within(deferred<string>().promise, 0);
+    const outcomes: unknown[] = [];
+    for (const answer of [first, second]) void answer.then((value) => outcomes.push(value));
+    await vi.advanceTimersByTimeAsync(1_000);
+    // The timer fired for the first deadline: that one has passed, whatever the clock says; the
+    // next, set a moment later, is given one more millisecond.
+    expect(outcomes).toEqual([TIMED_OUT]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outcomes).toEqual([TIMED_OUT, TIMED_OUT]);
+  });
 });
