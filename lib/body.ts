@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import contentType from 'content-type';
 import getRawBody from 'raw-body';
-import { TIMED_OUT, type Deadline } from './deadline.js';
+import type { Deadline } from './deadline.js';
 
 export type BodyFailure =
   'unsupported_media_type' | 'payload_too_large' | 'invalid_body' | 'body_timeout' | 'invalid_json';
@@ -50,23 +50,39 @@ function parseJson(raw: Buffer | string): BodyResult {
   }
 }
 
-export async function readJsonBody(
-  body: RequestBody,
-  headers: IncomingHttpHeaders,
-  limits: BodyLimits,
-): Promise<BodyResult> {
-  if (!acceptsContentType(headers)) return { ok: false, reason: 'unsupported_media_type' };
-  if ('parsed' in body) return fromParsed(body.parsed, headers, limits);
-  const read = getRawBody(body.stream, { limit: limits.limit, length: headers['content-length'] }).then(
-    (raw): BodyResult => parseJson(raw),
-    (error: { type?: string }): BodyResult => ({
-      ok: false,
-      reason: error.type === 'entity.too.large' ? 'payload_too_large' : 'invalid_body',
-    }),
-  );
-  // No turns of grace: a body still in its stream is never complete before the timer is needed.
-  const result = await limits.deadline.within(read, 0);
-  return result === TIMED_OUT ? { ok: false, reason: 'body_timeout' } : result;
+export function readJsonBody(body: RequestBody, headers: IncomingHttpHeaders, limits: BodyLimits): Promise<BodyResult> {
+  if (!acceptsContentType(headers)) return Promise.resolve({ ok: false, reason: 'unsupported_media_type' });
+  if ('parsed' in body) return Promise.resolve(fromParsed(body.parsed, headers, limits));
+  return readStream(body.stream, headers['content-length'], limits);
+}
+
+/**
+ * One promise for the whole read: raw-body's callback form, with the deadline started by hand.
+ * Its promise form, mapped with `then` and put under `Deadline.within`, made four more, and
+ * (over HTTP, against the server that only parses JSON) this step cost about 2 µs a delivery.
+ * No turns of grace: a body still in its stream is never complete before the deadline is needed.
+ */
+function readStream(stream: Readable, length: string | undefined, limits: BodyLimits): Promise<BodyResult> {
+  return new Promise<BodyResult>((resolve) => {
+    const waiter = limits.deadline.start(() => resolve({ ok: false, reason: 'body_timeout' }));
+    const done = (result: BodyResult): void => {
+      limits.deadline.finish(waiter);
+      resolve(result);
+    };
+    try {
+      getRawBody(stream, { limit: limits.limit, length }, (error, raw) => {
+        if (error) {
+          done({
+            ok: false,
+            reason: (error as { type?: string }).type === 'entity.too.large' ? 'payload_too_large' : 'invalid_body',
+          });
+        } else done(parseJson(raw));
+      });
+    } catch {
+      // raw-body refuses its arguments by throwing; its promise form turned that into a rejection.
+      done({ ok: false, reason: 'invalid_body' });
+    }
+  });
 }
 
 // The host app mounted express.json(), express.raw() or express.text() before this router.

@@ -28,7 +28,8 @@ const SWEEP_AT = 1024;
 // A steady clock: a deadline must not move when the system clock is set (an NTP step, a VM resumed).
 const now = (): number => performance.now();
 
-interface Waiter {
+/** One running deadline, from `start()`; hand it to `finish()` when the work is done. */
+export interface Waiter {
   readonly at: number;
   /** Undefined once the work finished or the deadline passed. */
   expire: (() => void) | undefined;
@@ -77,18 +78,18 @@ export class Deadline {
       work.then(
         (value) => {
           pending = false;
-          if (waiter !== undefined) this.#finish(waiter);
+          if (waiter !== undefined) this.finish(waiter);
           resolve(value);
         },
         (error: unknown) => {
           pending = false;
-          if (waiter !== undefined) this.#finish(waiter);
+          if (waiter !== undefined) this.finish(waiter);
           reject(error);
         },
       );
       // Settling after the deadline answered changes nothing: a promise resolves once.
       const start = (): void => {
-        waiter = this.#add(() => resolve(TIMED_OUT));
+        waiter = this.start(() => resolve(TIMED_OUT));
       };
       if (turns === 0) {
         start();
@@ -105,7 +106,11 @@ export class Deadline {
     });
   }
 
-  #add(expire: () => void): Waiter {
+  /**
+   * Starts a deadline by hand, for work that reports through a callback rather than a promise:
+   * `expire` is called once `ms` has passed, unless `finish()` came first. `within()` is built on it.
+   */
+  start(expire: () => void): Waiter {
     const waiter: Waiter = { at: now() + this.ms, expire };
     this.#queue.push(waiter);
     this.#pending += 1;
@@ -115,7 +120,8 @@ export class Deadline {
     return waiter;
   }
 
-  #finish(waiter: Waiter): void {
+  /** The work is done: its deadline no longer runs. Harmless after it expired, or twice. */
+  finish(waiter: Waiter): void {
     if (waiter.expire === undefined) return;
     waiter.expire = undefined;
     this.#pending -= 1;

@@ -204,6 +204,25 @@ describe('one timer for all the deadlines of one length', () => {
   });
 });
 
+describe('Deadline.start and finish, for work that reports through a callback', () => {
+  it('calls expire once the length has passed, unless finish came first, and ignores a late finish', async () => {
+    vi.useFakeTimers();
+    const deadline = new Deadline(100);
+    const expired: string[] = [];
+    const finished = deadline.start(() => expired.push('finished in time'));
+    const late = deadline.start(() => expired.push('late'));
+    await vi.advanceTimersByTimeAsync(50);
+    deadline.finish(finished);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(expired).toEqual(['late']);
+    deadline.finish(late);
+    deadline.finish(late);
+    expect(deadline.pending).toBe(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(expired).toEqual(['late']);
+  });
+});
+
 describe('which clock a deadline follows', () => {
   it('is not moved when the system clock is set back', async () => {
     vi.useFakeTimers();
