@@ -102,7 +102,7 @@ describe('promises on the hot path', () => {
       stop();
     }
     // Each is an allocation and a microtask. 45 before the deadline helper, the store call, the lone
-    // listener and handle() were written with then; 29 after (this count includes the test's own await).
+    // listener and handle() were written with then; 30 after (both counts include the test's own await).
     expect(made).toBeLessThanOrEqual(32);
   });
 });
