@@ -64,14 +64,15 @@ export class Deadline {
   /**
    * Answers what `work` settles to, or TIMED_OUT once `ms` has passed. If `work` rejects before
    * the deadline, the answer rejects with the same reason; a rejection after the deadline
-   * answered is ignored, never an unhandled rejection. `turns` is 0 for work that surely waits on
-   * I/O (a request body still in its stream).
+   * answered is ignored, never an unhandled rejection. The deadline starts only if `work` is still
+   * pending after a few microtask turns (see above). Work that surely waits on I/O and reports
+   * through a callback (a request body) uses `start()` and `finish()` directly instead.
    *
    * Written with `then` rather than as an async function awaiting each turn: that made six
    * promises per call, this makes three (the answer, the watch on `work`, one per turn while it
-   * is pending), and the pipeline calls it three or four times a delivery.
+   * is pending), and the pipeline calls it three times a delivery (claim, listeners, completion).
    */
-  within<T>(work: Promise<T>, turns = TURNS): Promise<T | typeof TIMED_OUT> {
+  within<T>(work: Promise<T>): Promise<T | typeof TIMED_OUT> {
     return new Promise<T | typeof TIMED_OUT>((resolve, reject) => {
       let pending = true;
       let waiter: Waiter | undefined;
@@ -88,18 +89,11 @@ export class Deadline {
         },
       );
       // Settling after the deadline answered changes nothing: a promise resolves once.
-      const start = (): void => {
-        waiter = this.start(() => resolve(TIMED_OUT));
-      };
-      if (turns === 0) {
-        start();
-        return;
-      }
-      let left = turns;
+      let left = TURNS;
       const check = (): void => {
         if (!pending) return;
         left -= 1;
-        if (left === 0) start();
+        if (left === 0) waiter = this.start(() => resolve(TIMED_OUT));
         else void NEXT_TURN.then(check);
       };
       void NEXT_TURN.then(check);
@@ -126,16 +120,21 @@ export class Deadline {
     waiter.expire = undefined;
     this.#pending -= 1;
     if (this.#pending === 0) {
-      // Nothing left to bound: drop the queue, and let the timer (which finds nothing when it
-      // fires) no longer keep the process alive, as a cleared timer would not.
-      this.#queue.length = 0;
-      this.#head = 0;
+      // Nothing left to bound: let the timer (which finds nothing when it fires) no longer keep
+      // the process alive, as a cleared timer would not.
+      this.#clear();
       this.#timer?.unref();
       return;
     }
     // Some are still pending, so this stops before the end.
     while (this.#queue[this.#head]!.expire === undefined) this.#head += 1;
     this.#sweep();
+  }
+
+  /** Drops every waiter: called once none is pending. */
+  #clear(): void {
+    this.#queue.length = 0;
+    this.#head = 0;
   }
 
   /** Drops finished waiters once they are most of a large queue; pending ones keep their order. */
@@ -167,8 +166,7 @@ export class Deadline {
       this.#head += 1;
     }
     if (this.#pending === 0) {
-      this.#queue.length = 0;
-      this.#head = 0;
+      this.#clear();
       return;
     }
     // Waiters that expired here are finished too: without this, a store that never answers in

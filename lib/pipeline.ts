@@ -68,7 +68,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   async function storeCall<T>(
     operation: string,
     call: () => Promise<T>,
-    check: (value: T) => T = (value) => value,
+    check: (value: T) => T = unchecked,
   ): Promise<StoreResult<T>> {
     let result: T | typeof TIMED_OUT;
     try {
@@ -235,6 +235,9 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
 
   return { events, path: o.path, handle, close };
 }
+
+// Made once: a default parameter written as an arrow function is a new closure on every call.
+const unchecked = <T>(value: T): T => value;
 
 /** A custom store that answers outside its contract is a failing store: never guess what it meant. */
 function checkedClaim(result: ClaimResult): ClaimResult {
