@@ -228,9 +228,10 @@ if (settings.dupRounds > 0) {
 }
 const finals = await stopAll();
 results.peakRss = Object.fromEntries(Object.entries(finals).map(([c, f]) => [c, f.maxRss]));
-if (finals.e?.redisPrefix) {
-  results.redisCleanup = { prefix: finals.e.redisPrefix, keysDeleted: finals.e.redisKeysDeleted };
-}
+// (e), and (e@ref) under --compare: each deleted its own prefix's keys.
+results.redisCleanup = Object.values(finals)
+  .filter((f) => f.redisPrefix)
+  .map((f) => ({ prefix: f.redisPrefix, keysDeleted: f.redisKeysDeleted }));
 results.loadSeconds = (Date.now() - started) / 1000;
 results.machine.loadAverageAtEnd = loadavg()[0];
 
@@ -340,9 +341,9 @@ report.push(
   'Targets: ' + TARGETS.map((t) => `${t.name}: ${t.verdict}`).join('; '),
   `Load phase took ${results.loadSeconds.toFixed(0)} s; load average ${machine.loadAverageAtStart.toFixed(2)} at start, ` +
     `${results.machine.loadAverageAtEnd.toFixed(2)} at end (${machine.nproc} cores, the load generator included).` +
-    (results.redisCleanup
-      ? ` Redis prefix ${results.redisCleanup.prefix}: ${results.redisCleanup.keysDeleted} keys deleted.`
-      : ''),
+    results.redisCleanup
+      .map(({ prefix, keysDeleted }) => ` Redis prefix ${prefix}: ${keysDeleted} keys deleted.`)
+      .join(''),
 );
 console.log('\n' + report.join('\n'));
 
