@@ -13,7 +13,9 @@ const canonicalJson = configure({ deterministic: true, circularValue: TypeError,
  */
 export function dedupeKeyOf(payload: IdwisePayload): string {
   const { eventId } = payload.body;
-  if (typeof eventId === 'string') return `eventId:${eventId}`;
+  // join() builds one flat string; `+` or a template would build a two-part (cons) string, which
+  // the store's Map flattens into a second string on the first lookup, and then holds both.
+  if (typeof eventId === 'string') return ['eventId:', eventId].join('');
   return `sha256:${createHash('sha256')
     .update(canonicalJson(payload) as string)
     .digest('hex')}`;
