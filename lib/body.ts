@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import contentType from 'content-type';
 import getRawBody from 'raw-body';
 import type { Deadline } from './deadline.js';
+import type { Later } from './later.js';
 
 export type BodyFailure =
   'unsupported_media_type' | 'payload_too_large' | 'invalid_body' | 'body_timeout' | 'invalid_json';
@@ -50,9 +51,10 @@ function parseJson(raw: Buffer | string): BodyResult {
   }
 }
 
-export function readJsonBody(body: RequestBody, headers: IncomingHttpHeaders, limits: BodyLimits): Promise<BodyResult> {
-  if (!acceptsContentType(headers)) return Promise.resolve({ ok: false, reason: 'unsupported_media_type' });
-  if ('parsed' in body) return Promise.resolve(fromParsed(body.parsed, headers, limits));
+/** At once when there is nothing to wait for (a refused type, a body already parsed); else a promise. */
+export function readJsonBody(body: RequestBody, headers: IncomingHttpHeaders, limits: BodyLimits): Later<BodyResult> {
+  if (!acceptsContentType(headers)) return { ok: false, reason: 'unsupported_media_type' };
+  if ('parsed' in body) return fromParsed(body.parsed, headers, limits);
   return readStream(body.stream, headers['content-length'], limits);
 }
 

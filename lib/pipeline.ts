@@ -5,11 +5,12 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { createAuthenticator } from './auth.js';
-import { readJsonBody, type RequestBody } from './body.js';
+import { readJsonBody, type BodyResult, type RequestBody } from './body.js';
 import { Deadline, TIMED_OUT } from './deadline.js';
 import { dedupeKeyOf } from './dedupe-key.js';
 import { Delivery } from './delivery-context.js';
 import { runListeners, toError, type ListenerRun } from './dispatch.js';
+import { after, type Later } from './later.js';
 import { emitterEventsFor, type IdwiseEventEmitter, type IdwisePayload } from './events.js';
 import { resolveOptions, type IdwiseWebhooksOptions } from './options.js';
 import { createResponder, type HttpResponse, type Outcome } from './outcomes.js';
@@ -116,12 +117,22 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   function handle(request: WebhookRequest): Promise<HttpResponse> {
     if (closing) return Promise.resolve(respond({ kind: 'closing' }));
     begin();
-    // `then` rather than an async function awaiting receive(): one promise instead of two, on a
-    // path that makes a few dozen per delivery.
-    return receive(request).then(
-      (outcome) => {
+    let outcome: Later<Outcome>;
+    try {
+      outcome = receive(request);
+    } catch (error) {
+      // A throw on the way (a logger that throws, say) is a rejection, as from an async function.
+      end();
+      return Promise.reject(error as Error);
+    }
+    if (!(outcome instanceof Promise)) {
+      end();
+      return Promise.resolve(respond(outcome));
+    }
+    return outcome.then(
+      (settled) => {
         end();
-        return respond(outcome);
+        return respond(settled);
       },
       (error: unknown) => {
         end();
@@ -130,7 +141,9 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
     );
   }
 
-  async function receive(request: WebhookRequest): Promise<Outcome> {
+  // From here on each step answers at once when it can, and returns a promise only when it waits
+  // (see later.ts): a delivery on the memory store with a parsed body waits only for its listeners.
+  function receive(request: WebhookRequest): Later<Outcome> {
     if (request.method !== 'POST') return { kind: 'method_not_allowed' };
     if (o.allowedIps && !o.allowedIps(request.ip)) {
       logger.warn({ ip: request.ip }, 'refused a webhook from an address outside allowedIps');
@@ -141,8 +154,10 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       logger.warn({ reason: auth.reason, ip: request.ip }, 'refused a webhook without valid credentials');
       return { kind: 'unauthorized', challenge: auth.challenge };
     }
+    return after(readJsonBody(request.body, request.headers, bodyLimits), accept);
+  }
 
-    const body = await readJsonBody(request.body, request.headers, bodyLimits);
+  function accept(body: BodyResult): Later<Outcome> {
     if (!body.ok) return { kind: body.reason };
     const checked = validate(body.value);
     if (!checked.valid) return { kind: 'invalid_payload', issues: checked.issues };
@@ -154,8 +169,10 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       // Only a payload without eventId is hashed, and only absurd nesting makes that overflow the stack.
       return { kind: 'invalid_payload', issues: [{ path: '/body', message: 'must not nest this deeply' }] };
     }
+    return after(claimKey(key), (claim) => claimed(payload, key, claim));
+  }
 
-    const claim = await claimKey(key);
+  function claimed(payload: IdwisePayload, key: string, claim: StoreResult<ClaimResult>): Later<Outcome> {
     if (!claim.ok) {
       if (o.storeFailure === 'reject') {
         logger.error(
@@ -182,58 +199,63 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
     }
   }
 
-  async function deliver(payload: IdwisePayload, key: string, token: string | undefined): Promise<Outcome> {
+  function deliver(payload: IdwisePayload, key: string, token: string | undefined): Promise<Outcome> {
     const ctx = new Delivery(key, payload.body.eventId, token !== undefined);
     const run = runListeners(events, emitterEventsFor(payload), [payload, ctx]);
 
     // The timeout measures the listeners alone: a store slow to record the outcome is bounded by
     // storeTimeoutMs, and must not turn a handled event into a 503.
-    const first = await handlerDeadline.within(run);
-    if (first === TIMED_OUT) {
-      ctx.abort(new Error(`handlerTimeoutMs (${o.handlerTimeoutMs} ms) passed`));
-      logger.warn(
-        { dedupeKey: key, event: payload.event },
-        'listeners outlived handlerTimeoutMs; answered 503, the claim settles when they do (or expires at leaseMs)',
-      );
-      // The claim stays held until the listeners settle (or the lease ends: it is not renewed), so a
-      // retry meanwhile gets 409 rather than running them a second time at once.
-      begin();
-      void run.then((late) => settle(late, payload, ctx, token)).then(end, end);
-      return { kind: 'handler_timeout' };
-    }
-    return (await settle(first, payload, ctx, token)) ? { kind: 'processed' } : { kind: 'handler_failed' };
+    return handlerDeadline.within(run).then((first) => {
+      if (first === TIMED_OUT) {
+        ctx.abort(new Error(`handlerTimeoutMs (${o.handlerTimeoutMs} ms) passed`));
+        logger.warn(
+          { dedupeKey: key, event: payload.event },
+          'listeners outlived handlerTimeoutMs; answered 503, the claim settles when they do (or expires at leaseMs)',
+        );
+        // The claim stays held until the listeners settle (or the lease ends: it is not renewed), so a
+        // retry meanwhile gets 409 rather than running them a second time at once.
+        begin();
+        void run.then((late) => settle(late, payload, ctx, token)).then(end, end);
+        return HANDLER_TIMEOUT;
+      }
+      return after(settle(first, payload, ctx, token), (handled) => (handled ? PROCESSED : HANDLER_FAILED));
+    });
   }
 
   /** Records the outcome in the store. Never throws: it may run after the answer was sent. */
-  async function settle(
-    run: ListenerRun,
+  function settle(run: ListenerRun, payload: IdwisePayload, ctx: Delivery, token: string | undefined): Later<boolean> {
+    if (!run.ok) return settleFailure(run.error, payload, ctx, token);
+    // Bounded: event names come from the sender, and one warning per name is all that is useful.
+    if (run.listeners === 0 && !unheard.has(payload.event) && unheard.size < 100) {
+      unheard.add(payload.event);
+      logger.warn({ event: payload.event }, 'no listener for this event; it was acknowledged and dropped');
+    }
+    if (token === undefined) return true;
+    const key = ctx.dedupeKey;
+    return after(completeKey(key, token), (done) => {
+      // The listeners did succeed, so the answer stays 200; the claim simply expires after leaseMs.
+      if (!done.ok)
+        logger.error(
+          { dedupeKey: key, error: done.error.message },
+          'could not mark the event done; a later retry may run it again',
+        );
+      return true;
+    });
+  }
+
+  // The rare path, so written plainly.
+  async function settleFailure(
+    error: Error,
     payload: IdwisePayload,
     ctx: Delivery,
     token: string | undefined,
   ): Promise<boolean> {
     const key = ctx.dedupeKey;
-    if (run.ok) {
-      // Bounded: event names come from the sender, and one warning per name is all that is useful.
-      if (run.listeners === 0 && !unheard.has(payload.event) && unheard.size < 100) {
-        unheard.add(payload.event);
-        logger.warn({ event: payload.event }, 'no listener for this event; it was acknowledged and dropped');
-      }
-      if (token !== undefined) {
-        const done = await completeKey(key, token);
-        // The listeners did succeed, so the answer stays 200; the claim simply expires after leaseMs.
-        if (!done.ok)
-          logger.error(
-            { dedupeKey: key, error: done.error.message },
-            'could not mark the event done; a later retry may run it again',
-          );
-      }
-      return true;
-    }
     logger.error(
-      { dedupeKey: key, event: payload.event, error: run.error.message },
+      { dedupeKey: key, event: payload.event, error: error.message },
       'a listener failed; answered non-200 so IDWise retries',
     );
-    const reported = await runListeners(events, ['handlerError'], [run.error, payload, ctx]);
+    const reported = await runListeners(events, ['handlerError'], [error, payload, ctx]);
     if (!reported.ok) logger.error({ dedupeKey: key, error: reported.error.message }, 'a handlerError listener failed');
     if (token !== undefined) {
       const released = await releaseKey(key, token);
@@ -256,6 +278,11 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
 
   return { events, path: o.path, handle, close };
 }
+
+// The outcomes of a delivery that ran its listeners carry nothing of it: made once.
+const PROCESSED: Outcome = { kind: 'processed' };
+const HANDLER_FAILED: Outcome = { kind: 'handler_failed' };
+const HANDLER_TIMEOUT: Outcome = { kind: 'handler_timeout' };
 
 /** A synchronous store call as a result: a throw is a failed call, as a rejection is in storeCall(). */
 function attempt<T>(call: () => T): StoreResult<T> {
