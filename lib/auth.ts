@@ -45,14 +45,15 @@ function secretMatcher(secrets: readonly string[]): (presented: string) => boole
   return (presented) => {
     const length = Buffer.byteLength(presented, 'utf8');
     // write() stops at the width; a longer value still fails below, on its length.
-    scratch.write(presented, 0, 'utf8');
+    const written = scratch.write(presented, 0, 'utf8');
     let matched = 0;
     for (let i = 0; i < padded.length; i++) {
       // The length check stops "secret" matching "secret\0": padding alone cannot tell them apart.
       matched |= Number(timingSafeEqual(scratch, padded[i]!)) & Number(length === lengths[i]);
     }
-    // The presented value, valid or not, does not stay in memory.
-    scratch.fill(0);
+    // The presented value, valid or not, does not stay in memory. Only what was written: the
+    // rest is still zero from the last time.
+    scratch.fill(0, 0, written);
     return matched === 1;
   };
 }

@@ -91,17 +91,19 @@ export class MemoryDedupeStore implements DedupeStore {
 
   readonly #immediate: ImmediateStore = {
     claim: (key, leaseMs) => {
-      const current = this.#live(key);
+      const now = this.#clock();
+      const current = this.#live(key, now);
       if (current !== undefined) return typeof current === 'number' ? DONE : IN_FLIGHT;
       const token = `${this.#tokenPrefix}:${++this.#claims}`;
-      this.#entries.set(key, { token, expiresAt: this.#clock() + leaseMs });
+      this.#entries.set(key, { token, expiresAt: now + leaseMs });
       return { state: 'claimed', token };
     },
     complete: (key, token, retentionMs) => {
-      if (this.#owned(key, token)) this.#entries.set(key, this.#clock() + retentionMs);
+      const now = this.#clock();
+      if (this.#owned(key, token, now)) this.#entries.set(key, now + retentionMs);
     },
     release: (key, token) => {
-      if (this.#owned(key, token)) this.#entries.delete(key);
+      if (this.#owned(key, token, this.#clock())) this.#entries.delete(key);
     },
   };
 
@@ -122,15 +124,16 @@ export class MemoryDedupeStore implements DedupeStore {
     return this.#now() - this.#epoch;
   }
 
-  #owned(key: string, token: string): boolean {
-    const entry = this.#live(key);
+  #owned(key: string, token: string, now: number): boolean {
+    const entry = this.#live(key, now);
     return typeof entry === 'object' && entry.token === token;
   }
 
-  #live(key: string): InFlight | number | undefined {
+  /** The key's entry, unless it expired by `now` (read once per operation: it is the caller's clock). */
+  #live(key: string, now: number): InFlight | number | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    if ((typeof entry === 'number' ? entry : entry.expiresAt) <= this.#clock()) {
+    if ((typeof entry === 'number' ? entry : entry.expiresAt) <= now) {
       this.#entries.delete(key);
       return undefined;
     }
