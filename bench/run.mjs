@@ -12,7 +12,7 @@
 //   --connections N     BENCH_CONNECTIONS     concurrent keep-alive connections     (default 10)
 //   --rate N            BENCH_RATE            requests/s for every configuration alike, instead of
 //                                             saturating each (default 0: saturate)
-//   --only a,d,f        BENCH_ONLY            run only these configurations (a1-a3: steps from
+//   --only a,d,f        BENCH_ONLY            run only these configurations (a1-a5: steps from
 //                                             (a) towards (f), run only when named)
 //   --compare DIR       BENCH_COMPARE         also run (d), (e) and (f) on another build of the
 //                                             package (e.g. `npx tsc -p tsconfig.json --outDir
@@ -76,6 +76,8 @@ const ABLATION = {
   a1: '(a) reading the body with raw-body instead',
   a2: '(a) + ten awaits before answering',
   a3: "(a)'s body reading + createPipeline().handle() on the parsed body + the package's writeResponse",
+  a4: "(a) answering through the package's writeResponse",
+  a5: '(a) + a MemoryDedupeStore claim and complete of each event, called directly',
 };
 const TARGETS = [
   { name: '(d) ≤ 1.05 × (b)', of: 'd', base: 'b', max: 1.05 },

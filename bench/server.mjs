@@ -84,6 +84,39 @@ const configurations = {
     });
   },
 
+  async a4() {
+    const { writeResponse } = await importPackage('write-response.js');
+    const processed = Object.freeze({
+      status: 200,
+      headers: Object.freeze({}),
+      body: Object.freeze({ status: 'processed' }),
+    });
+    return createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (chunk) => chunks.push(chunk));
+      req.on('end', () => {
+        JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        writeResponse(res, processed);
+      });
+    });
+  },
+  async a5() {
+    const { MemoryDedupeStore } = await importPackage();
+    const store = new MemoryDedupeStore();
+    const immediate = MemoryDedupeStore.immediate(store);
+    return createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (chunk) => chunks.push(chunk));
+      req.on('end', () => {
+        const payload = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        const key = ['eventId:', payload.body.eventId].join('');
+        const claim = immediate.claim(key, 60_000);
+        if (claim.state === 'claimed') immediate.complete(key, claim.token, 86_400_000);
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"processed"}');
+      });
+    });
+  },
+
   // (b) What a user writes with no checks at all.
   async b() {
     const { express, app } = await expressApp();
