@@ -46,7 +46,9 @@ export class MemoryDedupeStore implements DedupeStore {
   // less for the garbage collector to walk at 100 000 keys.
   readonly #entries: LRUCache<string, InFlight | number>;
   readonly #now: () => number;
-  readonly #epoch: number;
+  // Read on the first operation, not at construction: a test's clock is often set, or a
+  // subclass's made, only after the store is.
+  #epoch: number | undefined;
   // A claim's token has to differ from every other claim's token. A random prefix per store (so
   // tokens differ across stores and restarts too) and a counter do, for a fraction of a
   // randomUUID() per claim.
@@ -69,7 +71,6 @@ export class MemoryDedupeStore implements DedupeStore {
     }
     this.#entries = new LRUCache({ max: maxEntries });
     this.#now = now;
-    this.#epoch = now();
   }
 
   /** Keys currently remembered, expired ones included until they are read or evicted. */
@@ -78,7 +79,9 @@ export class MemoryDedupeStore implements DedupeStore {
   }
 
   async claim(key: string, leaseMs: number): Promise<ClaimResult> {
-    return this.#immediate.claim(key, leaseMs);
+    const result = this.#immediate.claim(key, leaseMs);
+    // A caller of its own may extend what it gets; the shared answers are for the pipeline only.
+    return result.state === 'claimed' ? result : { state: result.state };
   }
 
   async complete(key: string, token: string, retentionMs: number): Promise<void> {
@@ -112,16 +115,18 @@ export class MemoryDedupeStore implements DedupeStore {
    * own: a subclass that overrides one, or a test spy wrapped around one, is called as written.
    */
   static immediate(store: DedupeStore): ImmediateStore | undefined {
-    return store instanceof MemoryDedupeStore &&
-      store.claim === CLAIM &&
-      store.complete === COMPLETE &&
-      store.release === RELEASE
+    // `#immediate in`, not instanceof: a Proxy of a store, or an object made from one with
+    // Object.create(), passes instanceof but has no private fields, and is called as written.
+    return #immediate in store && store.claim === CLAIM && store.complete === COMPLETE && store.release === RELEASE
       ? store.#immediate
       : undefined;
   }
 
   #clock(): number {
-    return this.#now() - this.#epoch;
+    const now = this.#now();
+    // A clock not yet set (NaN) fixes nothing: each reading stays as wrong as it would be anyway.
+    if (this.#epoch === undefined && Number.isFinite(now)) this.#epoch = now;
+    return now - (this.#epoch ?? 0);
   }
 
   #owned(key: string, token: string, now: number): boolean {

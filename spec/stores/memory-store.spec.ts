@@ -94,6 +94,41 @@ describe('MemoryDedupeStore', () => {
     expect((await store.claim('k', 1_000)).state).toBe('claimed');
   });
 
+  it('reads its clock first on the first operation, so a clock set after construction works', async () => {
+    let now: number | undefined;
+    const store = new MemoryDedupeStore({ now: () => now! });
+    now = 5_000;
+    await store.claim('k', 1_000);
+    now = 5_999;
+    expect(await store.claim('k', 1_000)).toEqual({ state: 'in-flight' });
+    now = 6_000;
+    expect((await store.claim('k', 1_000)).state).toBe('claimed');
+
+    class OwnClock extends MemoryDedupeStore {
+      time = 0;
+      constructor() {
+        super({ now: () => this.time });
+      }
+    }
+    const own = new OwnClock();
+    own.time = 100;
+    await own.claim('k', 1_000);
+    own.time = 1_100;
+    expect((await own.claim('k', 1_000)).state).toBe('claimed');
+  });
+
+  it('answers every claim with an object of its own, which the caller may extend', async () => {
+    const store = new MemoryDedupeStore();
+    const claim = await store.claim('k', 60_000);
+    if (claim.state !== 'claimed') throw new Error('expected a claim');
+    const seen = [await store.claim('k', 60_000)];
+    await store.complete('k', claim.token, 60_000);
+    seen.push(await store.claim('k', 60_000), await store.claim('k', 60_000));
+    expect(seen).toEqual([{ state: 'in-flight' }, { state: 'done' }, { state: 'done' }]);
+    expect(seen[1]).not.toBe(seen[2]);
+    for (const result of seen) expect(Object.isFrozen(result)).toBe(false);
+  });
+
   it.each([
     ['maxEntries', { maxEntries: 0 }, 'the number 0'],
     ['maxEntries', { maxEntries: 1.5 }, 'the number 1.5'],

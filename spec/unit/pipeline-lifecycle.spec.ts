@@ -197,6 +197,18 @@ describe('the memory store, called directly', () => {
     expect(await handle(pipeline, buildEvent('Finished Journey'))).toMatchObject({ status: 200 });
   });
 
+  it('treats a Proxy of one as a store of its own: called as written, so its failure is a store failure', async () => {
+    // The class's methods read private fields, which a Proxy does not forward: every call throws.
+    const store = new Proxy(new MemoryDedupeStore(), { get: Reflect.get });
+    const rejecting = createPipeline({ auth: AUTH, store, logger: new RecordingLogger() });
+    expect(await handle(rejecting, buildEvent('Finished Journey'))).toMatchObject({ status: 503 });
+    const processing = createPipeline({ auth: AUTH, store, storeFailure: 'process', logger: new RecordingLogger() });
+    let heard = 0;
+    processing.events.on('journeyCompleted', () => void (heard += 1));
+    expect(await handle(processing, buildEvent('Finished Journey'))).toMatchObject({ status: 200 });
+    expect(heard).toBe(1);
+  });
+
   it('answers 503 when its claim throws, as for any failing store', async () => {
     let broken = false;
     const store = new MemoryDedupeStore({
