@@ -1,10 +1,10 @@
 /**
  * Bounding a step in time, cheaply. Two costs are avoided:
  *
- * - Work that has already settled needs no timer at all. On the memory store the claim and the
- *   completion have settled before the pipeline looks, and a trivial async listener settles a turn
- *   or two later. So work is given a few microtask turns first, and only work still pending after
- *   them gets a deadline, which therefore starts those few turns late: microseconds.
+ * - Work that has already settled needs no timer at all. A trivial async listener settles a turn
+ *   or two after it is called. So `within()` gives work a few microtask turns first, and only work
+ *   still pending after them gets a deadline, which therefore starts those few turns late:
+ *   microseconds. (The memory store is not bounded at all: it answers before it returns.)
  * - Work that does wait (a body still arriving, a Redis round trip) does not get a timer of its
  *   own. A `setTimeout` + `clearTimeout` pair per delivery cost about 3% of the node:http face's
  *   CPU in a paired benchmark run (a Timeout object, a read of libuv's clock, a timer list created
@@ -13,8 +13,8 @@
  */
 export const TIMED_OUT: unique symbol = Symbol('timed out');
 
-// Enough for an already-resolved store promise (1 turn) and a listener run awaited through one
-// adapter (2-3 turns); more would only delay the deadline of work that really waits on I/O.
+// Enough for a listener run followed through one adapter (2-3 turns); more would only delay the
+// deadline of work that really waits on I/O.
 const TURNS = 3;
 
 // One settled promise to queue each turn's check on: a turn costs one reaction, not a new promise to wait on.
@@ -65,12 +65,13 @@ export class Deadline {
    * Answers what `work` settles to, or TIMED_OUT once `ms` has passed. If `work` rejects before
    * the deadline, the answer rejects with the same reason; a rejection after the deadline
    * answered is ignored, never an unhandled rejection. The deadline starts only if `work` is still
-   * pending after a few microtask turns (see above). Work that surely waits on I/O and reports
-   * through a callback (a request body) uses `start()` and `finish()` directly instead.
+   * pending after a few microtask turns (see above). The pipeline uses it for the listeners;
+   * work that surely waits on I/O (a body still arriving, a network store's call) uses `start()`
+   * and `finish()` directly instead.
    *
    * Written with `then` rather than as an async function awaiting each turn: that made six
    * promises per call, this makes three (the answer, the watch on `work`, one per turn while it
-   * is pending), and the pipeline calls it three times a delivery (claim, listeners, completion).
+   * is pending).
    */
   within<T>(work: Promise<T>): Promise<T | typeof TIMED_OUT> {
     return new Promise<T | typeof TIMED_OUT>((resolve, reject) => {

@@ -66,32 +66,44 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   /**
    * Never rejects: a store that throws, rejects, outlives storeTimeoutMs or answers something
    * `check` refuses is a failed call.
+   *
+   * The deadline starts at once, by hand, rather than through `Deadline.within()`: the store that
+   * answers at once (the memory store) no longer comes here, and the rest wait on the network,
+   * where within()'s few turns of grace only cost three promises before starting it anyway.
+   * Written with `then`, not as an async function: two promises a call instead of about seven.
    */
-  async function storeCall<T>(
+  function storeCall<T>(
     operation: string,
     call: () => Promise<T>,
     check: (value: T) => T = unchecked,
   ): Promise<StoreResult<T>> {
-    let result: T | typeof TIMED_OUT;
+    let work: Promise<T>;
     try {
       // Promise.resolve: a custom store may answer with a plain value; on a native promise it is free.
-      // The store's own promise is watched, not a mapped copy of it: one promise and one turn fewer.
-      result = await storeDeadline.within(Promise.resolve(call()));
+      work = Promise.resolve(call());
     } catch (error) {
-      // The store rejected in time, or a custom store's method threw instead of rejecting.
-      return { ok: false, error: toError(error) };
+      // A custom store's method threw instead of rejecting.
+      return Promise.resolve({ ok: false, error: toError(error) });
     }
-    if (result === TIMED_OUT) {
-      return {
-        ok: false,
-        error: new Error(`store.${operation} took longer than storeTimeoutMs (${o.storeTimeoutMs} ms)`),
-      };
-    }
-    try {
-      return { ok: true, value: check(result) };
-    } catch (error) {
-      return { ok: false, error: toError(error) };
-    }
+    return new Promise<StoreResult<T>>((resolve) => {
+      // Answering after the deadline changes nothing: a promise resolves once.
+      const waiter = storeDeadline.start(() =>
+        resolve({
+          ok: false,
+          error: new Error(`store.${operation} took longer than storeTimeoutMs (${o.storeTimeoutMs} ms)`),
+        }),
+      );
+      work.then(
+        (value) => {
+          storeDeadline.finish(waiter);
+          resolve(attempt(() => check(value)));
+        },
+        (error: unknown) => {
+          storeDeadline.finish(waiter);
+          resolve({ ok: false, error: toError(error) });
+        },
+      );
+    });
   }
 
   // The memory store answers before it returns: it is called directly, with no promise to watch
