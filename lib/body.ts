@@ -59,31 +59,38 @@ export function readJsonBody(body: RequestBody, headers: IncomingHttpHeaders, li
 }
 
 /**
- * One promise for the whole read: raw-body's callback form, with the deadline started by hand.
- * Its promise form, mapped with `then` and put under `Deadline.within`, made four more, and
- * (over HTTP, against the server that only parses JSON) this step cost about 2 µs a delivery.
- * No turns of grace: a body still in its stream is never complete before the deadline is needed.
+ * raw-body's promise form, followed with one `then`, under the body deadline started by hand (a
+ * body still in its stream is never complete within a few microtask turns, so `within()`'s turns
+ * of grace would only delay it). Not raw-body's callback form, though it makes two promises fewer:
+ * raw-body wraps a callback in an AsyncResource and runs it in that scope, and read that way a
+ * 224-byte delivery cost 3.4 µs against 3.0 in process (stream made and read included, median of
+ * 9 alternated rounds of 100 000).
  */
 function readStream(stream: Readable, length: string | undefined, limits: BodyLimits): Promise<BodyResult> {
   return new Promise<BodyResult>((resolve) => {
     const waiter = limits.deadline.start(() => resolve({ ok: false, reason: 'body_timeout' }));
-    const done = (result: BodyResult): void => {
-      limits.deadline.finish(waiter);
-      resolve(result);
-    };
+    let reading: Promise<Buffer>;
     try {
-      getRawBody(stream, { limit: limits.limit, length }, (error, raw) => {
-        if (error) {
-          done({
-            ok: false,
-            reason: (error as { type?: string }).type === 'entity.too.large' ? 'payload_too_large' : 'invalid_body',
-          });
-        } else done(parseJson(raw));
-      });
+      reading = getRawBody(stream, { limit: limits.limit, length });
     } catch {
-      // raw-body refuses its arguments by throwing; its promise form turned that into a rejection.
-      done({ ok: false, reason: 'invalid_body' });
+      // raw-body refuses arguments it cannot use (a stream with an encoding set) by throwing.
+      limits.deadline.finish(waiter);
+      resolve({ ok: false, reason: 'invalid_body' });
+      return;
     }
+    reading.then(
+      (raw) => {
+        limits.deadline.finish(waiter);
+        resolve(parseJson(raw));
+      },
+      (error: unknown) => {
+        limits.deadline.finish(waiter);
+        resolve({
+          ok: false,
+          reason: (error as { type?: string }).type === 'entity.too.large' ? 'payload_too_large' : 'invalid_body',
+        });
+      },
+    );
   });
 }
 
