@@ -44,6 +44,21 @@ describe('content type', () => {
   ])('answers 415 to %s', async (type) => {
     expect(await send(JSON_TEXT, type)).toEqual({ status: 415, body: { error: 'unsupported_media_type' } });
   });
+
+  it('judges each type on its own when they alternate (the last verdict is remembered)', async () => {
+    const sequence: [string, number][] = [
+      ['application/json', 200],
+      ['application/json', 200],
+      ['text/plain', 415],
+      ['text/plain', 415],
+      ['application/json', 200],
+      ['application/json; charset=iso-8859-1', 415],
+      ['application/json; charset=utf-8', 200],
+    ];
+    const statuses = [];
+    for (const [type] of sequence) statuses.push((await send(JSON_TEXT, type)).status);
+    expect(statuses).toEqual(sequence.map(([, status]) => status));
+  });
 });
 
 describe('body text', () => {
