@@ -43,6 +43,8 @@ export class Deadline {
   #head = 0;
   #pending = 0;
   #timer: NodeJS.Timeout | undefined;
+  // The delay the timer was set with: a whole length, or less when re-armed for a later head.
+  #timerDelay = 0;
   // The deadline the timer was set for. When it fires, that deadline has passed by the timers' own
   // account, whatever the clock reads (fake timers in a user's tests may not fake the clock).
   #timerAt = 0;
@@ -109,9 +111,8 @@ export class Deadline {
     const waiter: Waiter = { at: now() + this.ms, expire };
     this.#queue.push(waiter);
     this.#pending += 1;
-    if (this.#timer === undefined) this.#arm(waiter.at, this.ms);
-    // The timer of an earlier deadline is still set, and fires no later than this one is due.
-    else if (this.#pending === 1) this.#timer.ref();
+    // With others pending, the timer is set for an earlier deadline and fires no later than this one is due.
+    if (this.#pending === 1) this.#restart(waiter.at);
     return waiter;
   }
 
@@ -146,10 +147,28 @@ export class Deadline {
     }
   }
 
+  /**
+   * The first pending waiter: a timer left from work that finished is restarted for it (about
+   * 50 ns, no new timer), not left to fire early and re-arm. Left alone, it would also cut this
+   * deadline short under fake timers that fake no clock: when it fired, the deadline it was set for
+   * would count as passed, and this one, set moments later by the clock, right after it.
+   */
+  #restart(at: number): void {
+    if (this.#timer !== undefined && this.#timerDelay === this.ms) {
+      this.#timerAt = at;
+      this.#timer.refresh();
+      this.#timer.ref();
+      return;
+    }
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#arm(at, this.ms);
+  }
+
   #arm(at: number, delay: number): void {
     this.#timerAt = at;
     // At least 1 ms, and never longer than one deadline: a clock that jumped cannot push it further.
-    this.#timer = setTimeout(this.#fire, Math.min(Math.max(delay, 1), this.ms));
+    this.#timerDelay = Math.min(Math.max(delay, 1), this.ms);
+    this.#timer = setTimeout(this.#fire, this.#timerDelay);
   }
 
   readonly #fire = (): void => {

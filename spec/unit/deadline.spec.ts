@@ -224,4 +224,18 @@ describe('which clock a deadline follows', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(expired).toEqual(['first', 'second']);
   });
+
+  it('gives a whole length to a deadline started after earlier work finished, also under fake timers that fake no clock', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const deadline = new Deadline(1_000);
+    deadline.finish(deadline.start(() => {}));
+    // The timer set for that finished work would fire at 1 000 ms; this deadline is due at 1 900.
+    await vi.advanceTimersByTimeAsync(900);
+    const expired: string[] = [];
+    deadline.start(() => expired.push('later'));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(expired).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(expired).toEqual(['later']);
+  });
 });
