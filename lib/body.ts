@@ -86,7 +86,7 @@ function readStream(stream: Readable, length: string | undefined, limits: BodyLi
     try {
       reading = getRawBody(stream, { limit: limits.limit, length });
     } catch {
-      // raw-body refuses arguments it cannot use (a stream with an encoding set) by throwing.
+      // raw-body throws for an argument that is not a stream (everything else is a rejection).
       limits.deadline.finish(waiter);
       resolve({ ok: false, reason: 'invalid_body' });
       return;

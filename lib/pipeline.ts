@@ -93,16 +93,19 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
           error: new Error(`store.${operation} took longer than storeTimeoutMs (${o.storeTimeoutMs} ms)`),
         }),
       );
-      work.then(
-        (value) => {
+      const failed = (error: unknown): void => {
+        storeDeadline.finish(waiter);
+        resolve({ ok: false, error: toError(error) });
+      };
+      try {
+        work.then((value) => {
           storeDeadline.finish(waiter);
           resolve(attempt(() => check(value)));
-        },
-        (error: unknown) => {
-          storeDeadline.finish(waiter);
-          resolve({ ok: false, error: toError(error) });
-        },
-      );
+        }, failed);
+      } catch (error) {
+        // A native promise with a `then` of its own that throws (Promise.resolve passes it as is).
+        failed(error);
+      }
     });
   }
 

@@ -248,6 +248,41 @@ describe('the memory store, called directly', () => {
   });
 });
 
+describe('a store whose promise has a then of its own', () => {
+  // Promise.resolve() passes a native promise as it is, own `then` and all.
+  const oddPromise = <T>(value: T) =>
+    Object.assign(Promise.resolve(value), {
+      then: () => {
+        throw new Error('odd then');
+      },
+    });
+
+  it('is a failing store when its claim answers with one: 503, nothing thrown', async () => {
+    const store: DedupeStore = {
+      claim: () => oddPromise({ state: 'claimed' as const, token: 't' }),
+      complete: async () => {},
+      release: async () => {},
+    };
+    const pipeline = createPipeline({ auth: AUTH, store, logger: new RecordingLogger() });
+    expect(await handle(pipeline, buildEvent('Finished Journey'))).toMatchObject({ status: 503 });
+  });
+
+  it('still answers 200 when only its completion answers with one, and logs it', async () => {
+    const store: DedupeStore = {
+      claim: async () => ({ state: 'claimed' as const, token: 't' }),
+      complete: () => oddPromise(undefined),
+      release: async () => {},
+    };
+    const logger = new RecordingLogger();
+    const pipeline = createPipeline({ auth: AUTH, store, logger });
+    pipeline.events.on('journeyCompleted', () => {});
+    expect(await handle(pipeline, buildEvent('Finished Journey'))).toMatchObject({ status: 200 });
+    expect(logger.at('error').map((entry) => entry.message)).toContain(
+      'could not mark the event done; a later retry may run it again',
+    );
+  });
+});
+
 describe('failures that cannot be described', () => {
   // String() throws for both: the report of the failure must not itself fail.
   const unprintable = () => [
