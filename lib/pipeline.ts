@@ -113,17 +113,17 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   // and no deadline to run (a timer cannot interrupt synchronous code anyway). That saves two
   // deadline waits and about ten promises a delivery on the default store. Any other store, or a
   // memory store with a method replaced, goes through storeCall().
-  function claimKey(key: string): StoreResult<ClaimResult> | Promise<StoreResult<ClaimResult>> {
+  function claimKey(key: string): Later<StoreResult<ClaimResult>> {
     const immediate = MemoryDedupeStore.immediate(store);
     if (immediate) return attempt(() => immediate.claim(key, o.leaseMs));
     return storeCall('claim', () => store.claim(key, o.leaseMs), checkedClaim);
   }
-  function completeKey(key: string, token: string): StoreResult<void> | Promise<StoreResult<void>> {
+  function completeKey(key: string, token: string): Later<StoreResult<void>> {
     const immediate = MemoryDedupeStore.immediate(store);
     if (immediate) return attempt(() => immediate.complete(key, token, o.retentionMs));
     return storeCall('complete', () => store.complete(key, token, o.retentionMs));
   }
-  function releaseKey(key: string, token: string): StoreResult<void> | Promise<StoreResult<void>> {
+  function releaseKey(key: string, token: string): Later<StoreResult<void>> {
     const immediate = MemoryDedupeStore.immediate(store);
     if (immediate) return attempt(() => immediate.release(key, token));
     return storeCall('release', () => store.release(key, token));

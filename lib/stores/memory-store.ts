@@ -113,6 +113,7 @@ export class MemoryDedupeStore implements DedupeStore {
   /**
    * The synchronous face of `store`, if it is a memory store whose methods are still this class's
    * own: a subclass that overrides one, or a test spy wrapped around one, is called as written.
+   * For the pipeline; not part of the `DedupeStore` contract, which other stores need not offer.
    */
   static immediate(store: DedupeStore): ImmediateStore | undefined {
     // `#immediate in`, not instanceof: a Proxy of a store, or an object made from one with
