@@ -68,8 +68,7 @@ export class Deadline {
    * the deadline, the answer rejects with the same reason; a rejection after the deadline
    * answered is ignored, never an unhandled rejection. The deadline starts only if `work` is still
    * pending after a few microtask turns (see above). The pipeline uses it for the listeners;
-   * work that surely waits on I/O (a body still arriving, a network store's call) uses `start()`
-   * and `finish()` directly instead.
+   * work that surely waits on I/O uses `race()`.
    *
    * Written with `then` rather than as an async function awaiting each turn: that made six
    * promises per call, this makes three (the answer, the watch on `work`, one per turn while it
@@ -104,8 +103,33 @@ export class Deadline {
   }
 
   /**
+   * For work that surely waits (a body still arriving, a network store's call): the deadline starts
+   * at once, with no turns of grace. Answers `settled(value)`, `failed(reason)` or `expired()`,
+   * whichever comes first, and never rejects, provided the three never throw: a `then` that throws
+   * (a native promise given one of its own) counts as `failed`.
+   */
+  race<T, U>(work: Promise<T>, settled: (value: T) => U, failed: (reason: unknown) => U, expired: () => U): Promise<U> {
+    return new Promise<U>((resolve) => {
+      // Answering after the deadline changes nothing: a promise resolves once.
+      const waiter = this.start(() => resolve(expired()));
+      const fail = (reason: unknown): void => {
+        this.finish(waiter);
+        resolve(failed(reason));
+      };
+      try {
+        work.then((value) => {
+          this.finish(waiter);
+          resolve(settled(value));
+        }, fail);
+      } catch (reason) {
+        fail(reason);
+      }
+    });
+  }
+
+  /**
    * Starts a deadline by hand, for work that reports through a callback rather than a promise:
-   * `expire` is called once `ms` has passed, unless `finish()` came first. `within()` is built on it.
+   * `expire` is called once `ms` has passed, unless `finish()` came first. `within()` and `race()` are built on it.
    */
   start(expire: () => void): Waiter {
     const waiter: Waiter = { at: now() + this.ms, expire };

@@ -89,6 +89,49 @@ describe('Deadline.within', () => {
 
 // The queue itself, driven by start() and finish(): what within() uses once work is still pending,
 // and what the body read uses directly.
+describe('Deadline.race', () => {
+  const answers = {
+    settled: (value: string) => `settled ${value}`,
+    failed: (reason: unknown) => `failed ${(reason as Error).message}`,
+    expired: () => 'expired',
+  };
+  const race = (deadline: Deadline, work: Promise<string>) =>
+    deadline.race(work, answers.settled, answers.failed, answers.expired);
+
+  it('answers what the work settles to, and leaves no deadline running', async () => {
+    const deadline = new Deadline(1_000);
+    expect(await race(deadline, Promise.resolve('a'))).toBe('settled a');
+    expect(await race(deadline, Promise.reject(new Error('b')))).toBe('failed b');
+    expect(deadline.pending).toBe(0);
+  });
+
+  it('starts the deadline at once, with no turns of grace, and ignores a late answer', async () => {
+    vi.useFakeTimers();
+    const unhandled = watchUnhandledRejections();
+    const deadline = new Deadline(100);
+    const work = deferred<string>();
+    const answer = race(deadline, work.promise);
+    expect(deadline.pending).toBe(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await answer).toBe('expired');
+    work.reject(new Error('too late'));
+    vi.useRealTimers();
+    await nextTurn();
+    expect(unhandled).not.toHaveBeenCalled();
+  });
+
+  it('answers failed, never rejects, for a native promise with a then of its own that throws', async () => {
+    const deadline = new Deadline(1_000);
+    const odd = Object.assign(Promise.resolve('x'), {
+      then: () => {
+        throw new Error('odd then');
+      },
+    });
+    expect(await race(deadline, odd)).toBe('failed odd then');
+    expect(deadline.pending).toBe(0);
+  });
+});
+
 describe('one timer for all the deadlines of one length', () => {
   it('calls expire once the length has passed, unless finish came first, and ignores a late finish', async () => {
     vi.useFakeTimers();
