@@ -79,9 +79,7 @@ export class MemoryDedupeStore implements DedupeStore {
   }
 
   async claim(key: string, leaseMs: number): Promise<ClaimResult> {
-    const result = this.#immediate.claim(key, leaseMs);
-    // A caller of its own may extend what it gets; the shared answers are for the pipeline only.
-    return result.state === 'claimed' ? result : { state: result.state };
+    return this.#immediate.claim(key, leaseMs);
   }
 
   async complete(key: string, token: string, retentionMs: number): Promise<void> {
@@ -96,7 +94,7 @@ export class MemoryDedupeStore implements DedupeStore {
     claim: (key, leaseMs) => {
       const now = this.#clock();
       const current = this.#live(key, now);
-      if (current !== undefined) return typeof current === 'number' ? DONE : IN_FLIGHT;
+      if (current !== undefined) return { state: typeof current === 'number' ? 'done' : 'in-flight' };
       const token = `${this.#tokenPrefix}:${++this.#claims}`;
       this.#entries.set(key, { token, expiresAt: now + leaseMs });
       return { state: 'claimed', token };
@@ -147,7 +145,4 @@ export class MemoryDedupeStore implements DedupeStore {
   }
 }
 
-// Answers that carry nothing of their own: shared, so a duplicate costs no allocation.
-const DONE: ClaimResult = Object.freeze({ state: 'done' });
-const IN_FLIGHT: ClaimResult = Object.freeze({ state: 'in-flight' });
 const { claim: CLAIM, complete: COMPLETE, release: RELEASE } = MemoryDedupeStore.prototype;
