@@ -29,6 +29,15 @@ async function expressApp() {
   return { express, app };
 }
 
+// The ablations' shared steps, exactly as (a) writes them out.
+function readAsA(req, then) {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => then(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+}
+const answerProcessed = (res) =>
+  res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"processed"}');
+
 const configurations = {
   // (a) The floor: node:http reads the body and JSON.parses it, nothing else.
   async a() {
@@ -47,43 +56,36 @@ const configurations = {
     });
   },
 
-  // (a1)-(a3): steps from (a) towards (f), to see which part of (f) costs what over HTTP.
+  // (a1)-(a5): steps from (a) towards (f), to see which part of (f) costs what over HTTP.
   async a1() {
     const { default: getRawBody } = await import('raw-body');
     return createServer((req, res) => {
       getRawBody(req, { limit: 102_400, length: req.headers['content-length'] }).then((raw) => {
         JSON.parse(raw.toString('utf8'));
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"processed"}');
+        answerProcessed(res);
       });
     });
   },
   async a2() {
-    return createServer((req, res) => {
-      const chunks = [];
-      req.on('data', (chunk) => chunks.push(chunk));
-      req.on('end', async () => {
-        JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return createServer((req, res) =>
+      readAsA(req, async () => {
         for (let i = 0; i < 10; i++) await undefined;
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"processed"}');
-      });
-    });
+        answerProcessed(res);
+      }),
+    );
   },
   async a3() {
     const { createPipeline } = await importPackage();
     const { writeResponse } = await importPackage('write-response.js');
     const pipeline = createPipeline({ auth: { type: 'bearer', tokens: [TOKEN] } });
     pipeline.events.on('journeyCompleted', trivialListener);
-    return createServer((req, res) => {
-      const chunks = [];
-      req.on('data', (chunk) => chunks.push(chunk));
-      req.on('end', () => {
-        const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return createServer((req, res) =>
+      readAsA(req, (parsed) => {
         const request = { method: req.method, headers: req.headers, ip: req.socket.remoteAddress, body: { parsed } };
         pipeline.handle(request).then((response) => writeResponse(res, response));
-      });
-    });
+      }),
+    );
   },
-
   async a4() {
     const { writeResponse } = await importPackage('write-response.js');
     const processed = Object.freeze({
@@ -91,30 +93,20 @@ const configurations = {
       headers: Object.freeze({}),
       body: Object.freeze({ status: 'processed' }),
     });
-    return createServer((req, res) => {
-      const chunks = [];
-      req.on('data', (chunk) => chunks.push(chunk));
-      req.on('end', () => {
-        JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        writeResponse(res, processed);
-      });
-    });
+    return createServer((req, res) => readAsA(req, () => writeResponse(res, processed)));
   },
   async a5() {
     const { MemoryDedupeStore } = await importPackage();
-    const store = new MemoryDedupeStore();
-    const immediate = MemoryDedupeStore.immediate(store);
-    return createServer((req, res) => {
-      const chunks = [];
-      req.on('data', (chunk) => chunks.push(chunk));
-      req.on('end', () => {
-        const payload = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        const key = ['eventId:', payload.body.eventId].join('');
-        const claim = immediate.claim(key, 60_000);
-        if (claim.state === 'claimed') immediate.complete(key, claim.token, 86_400_000);
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"processed"}');
-      });
-    });
+    const { dedupeKeyOf } = await importPackage('dedupe-key.js');
+    const store = MemoryDedupeStore.immediate(new MemoryDedupeStore());
+    return createServer((req, res) =>
+      readAsA(req, (payload) => {
+        const key = dedupeKeyOf(payload);
+        const claim = store.claim(key, 60_000);
+        if (claim.state === 'claimed') store.complete(key, claim.token, 86_400_000);
+        answerProcessed(res);
+      }),
+    );
   },
 
   // (b) What a user writes with no checks at all.
