@@ -1,7 +1,9 @@
 // `npm run bench`: configurations (a)-(f) side by side, each in its own server process on
 // 127.0.0.1, loaded in turn (A B C ... then reversed, round after round) so that the machine's
 // drift falls on all of them alike. The targets are judged on server CPU time per request, which
-// the server reads from its own process.cpuUsage(); req/s and latency are reported beside it.
+// the server reads from its own process.cpuUsage(): a target passes when both the ratio of the
+// medians and the median of the per-round (paired) ratios are within it. req/s and latency are
+// reported beside it.
 //
 // Options (flag or environment variable; defaults keep the whole run under about 4 minutes):
 //   --rounds N          BENCH_ROUNDS          rounds of distinct events            (default 5)
@@ -285,15 +287,20 @@ function ratioTable(title, summary, judge) {
   ];
   for (const t of TARGETS) {
     const cpu = ratio(summary, t.of, t.base, 'cpuPerRequest');
+    const paired = pairedRatio(summary, t.of, t.base);
+    // Both the ratio of the medians and the median of the per-round ratios: on a noisy machine one
+    // alone passed a run whose rounds mostly failed (1.18 against 1.40 paired, session 4).
     const verdict =
       cpu === undefined
         ? `SKIPPED${skipped[t.of] || skipped[t.base] ? ` (${skipped[t.of] ?? skipped[t.base]})` : ''}`
-        : cpu <= t.max
+        : cpu <= t.max && paired <= t.max
           ? 'PASS'
-          : 'FAIL';
+          : cpu <= t.max || paired <= t.max
+            ? 'FAIL (one of the two ratios within)'
+            : 'FAIL';
     if (judge) t.verdict = verdict;
     rows.push(
-      `| ${t.name} | ${fmt(cpu)} | ${fmt(pairedRatio(summary, t.of, t.base))} | ${pairedSpread(summary, t.of, t.base, t.max)} | ` +
+      `| ${t.name} | ${fmt(cpu)} | ${fmt(paired)} | ${pairedSpread(summary, t.of, t.base, t.max)} | ` +
         `${fmt(ratio(summary, t.of, t.base, 'rps'))} | ` +
         `${fmt(ratio(summary, t.of, t.base, 'p50'))} | ${fmt(ratio(summary, t.of, t.base, 'p99'))} | ${judge ? verdict : '(informative)'} |`,
     );
