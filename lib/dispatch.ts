@@ -17,11 +17,7 @@ export function runListeners(
   names: readonly string[],
   args: readonly unknown[],
 ): Promise<ListenerRun> {
-  // rawListeners, so that a `once` listener removes itself as it would under emit().
-  const listeners =
-    names.length === 1
-      ? (emitter.rawListeners(names[0]!) as Listener[])
-      : names.flatMap((name) => emitter.rawListeners(name) as Listener[]);
+  const listeners = listenersOf(emitter, names);
   const count = listeners.length;
   // One listener (the usual case) is followed directly: an async adapter and Promise.all over one
   // promise would cost an array, a combinator and three more promises for the same answer.
@@ -44,6 +40,21 @@ export function runListeners(
     const error = errors.length === 1 ? errors[0]! : new AggregateError(errors, `${errors.length} listeners failed`);
     return { ok: false, listeners: count, error };
   });
+}
+
+/**
+ * The listeners of `names`, in order. rawListeners, so that a `once` listener removes itself as it
+ * would under emit(). A loop, not flatMap(): every delivery fires two or three names, and flatMap
+ * took 320 ns for them against 30 (V8 does not optimise it); usually only one name has listeners,
+ * and its own copy is then the answer.
+ */
+function listenersOf(emitter: EventEmitter, names: readonly string[]): Listener[] {
+  let all: Listener[] | undefined;
+  for (const name of names) {
+    const listeners = emitter.rawListeners(name) as Listener[];
+    if (listeners.length > 0) all = all === undefined ? listeners : all.concat(listeners);
+  }
+  return all ?? [];
 }
 
 // Nothing in it is specific to one delivery, and nothing writes to a run.
