@@ -128,9 +128,15 @@ export class MemoryDedupeStore implements DedupeStore {
     return now - (this.#epoch ?? 0);
   }
 
+  /**
+   * Whether `token` still holds `key`'s claim. peek(), not get(): complete() moves the key to the
+   * most recent end anyway when it stores the expiry, and release() deletes it, so a get()'s move
+   * here is one more walk of the LRU's links at 100 000 keys (about a tenth of a claim and
+   * completion, in process). A lease that ran out is left for the next claim to drop.
+   */
   #owned(key: string, token: string, now: number): boolean {
-    const entry = this.#live(key, now);
-    return typeof entry === 'object' && entry.token === token;
+    const entry = this.#entries.peek(key);
+    return typeof entry === 'object' && entry.token === token && entry.expiresAt > now;
   }
 
   /** The key's entry, unless it expired by `now` (read once per operation: it is the caller's clock). */

@@ -81,6 +81,32 @@ describe('MemoryDedupeStore', () => {
     expect((await store.claim('k', 1_000)).state).toBe('claimed');
   });
 
+  it('ignores a completion that arrives once its own lease has ended, so the event can run again', async () => {
+    let now = 0;
+    const store = new MemoryDedupeStore({ now: () => now });
+    const late = await store.claim('late', 1_000);
+    const onTime = await store.claim('on-time', 1_000);
+    if (late.state !== 'claimed' || onTime.state !== 'claimed') throw new Error('expected two claims');
+    now = 999;
+    await store.complete('on-time', onTime.token, 60_000);
+    now = 1_000;
+    await store.complete('late', late.token, 60_000);
+    expect(await store.claim('on-time', 1_000)).toEqual({ state: 'done' });
+    expect((await store.claim('late', 1_000)).state).toBe('claimed');
+  });
+
+  it('makes a key the most recently used when it is completed', async () => {
+    const store = new MemoryDedupeStore({ maxEntries: 3 });
+    const first = await store.claim('a', 60_000);
+    if (first.state !== 'claimed') throw new Error('expected a claim');
+    await store.claim('b', 60_000);
+    await store.claim('c', 60_000);
+    await store.complete('a', first.token, 60_000); // a is now the most recent, b the least
+    await store.claim('d', 60_000);
+    expect(await store.claim('a', 60_000)).toEqual({ state: 'done' });
+    expect((await store.claim('b', 60_000)).state).toBe('claimed');
+  });
+
   it('ends a retention exactly retentionMs after the complete on the given clock', async () => {
     let now = 0;
     const store = new MemoryDedupeStore({ now: () => now });
