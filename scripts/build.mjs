@@ -1,10 +1,12 @@
 // Builds the package twice from one source: ESM (dist/esm) and CommonJS (dist/cjs),
-// each with its own declarations, so `import` and `require` both get types that match.
+// each with its own declarations, so `import` and `require` both get types that match, and with
+// the payload validators compiled ahead of time (precompile-validators.mjs).
 // It builds beside dist and swaps it in at the end, so that processes reading dist (a running
 // test, an example) never see it half-written or missing.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { precompileValidators } from './precompile-validators.mjs';
 
 const tsc = (args) => execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', ...args], { stdio: 'inherit' });
 
@@ -14,6 +16,7 @@ try {
   tsc(['-p', 'tsconfig.json', '--module', 'commonjs', '--moduleResolution', 'bundler', '--outDir', join(out, 'cjs')]);
   // Without this marker Node would read dist/cjs/*.js as ESM, because the root package is "type": "module".
   writeFileSync(join(out, 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }) + '\n');
+  await precompileValidators(out);
   rmSync('dist', { recursive: true, force: true });
   renameSync(out, 'dist');
 } finally {

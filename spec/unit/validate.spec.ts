@@ -1,7 +1,8 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { KNOWN_EVENTS } from '../../lib/events.js';
-import { payloadSchemas, payloadValidator } from '../../lib/validate.js';
+import { payloadSchemas } from '../../lib/payload-schemas.js';
+import { payloadValidator } from '../../lib/validate.js';
 
 // The package compiles its validators with validateSchema: false, to keep the meta-schema out of
 // every start-up. So the check that each schema is valid JSON Schema happens here instead.
