@@ -5,7 +5,9 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 import { KNOWN_EVENTS, type KnownEventName } from './events.js';
-import { Envelope, UnknownEventBody } from './schemas.js';
+import { UnknownEventBody } from './schemas.js';
+
+const Envelope = (event: TSchema, body: TSchema) => Type.Object({ event, body });
 
 export function payloadSchemas(): { fallback: TSchema; byEvent: Map<string, TSchema> } {
   return {

@@ -6,6 +6,10 @@
  * objects accept unknown fields, decisions and actions are any string (typed as the known values
  * plus any other string), and only fields documented on every payload of an event are required.
  * A wrong JSON type for a known field is still refused: that is a broken sender, not a new version.
+ *
+ * Data only, on purpose: a build writes this module's output out as literals (scripts/
+ * precompile-schemas.mjs), so that TypeBox is not imported at run time. A function or class here
+ * would fail that build.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
@@ -102,5 +106,3 @@ export const UnknownEventBody = Type.Object({ eventId });
 
 /** Unknown fields are kept and reach listeners, typed as unknown. */
 export type BodyOf<S extends TSchema> = Static<S> & { readonly [field: string]: unknown };
-
-export const Envelope = <S extends TSchema>(event: TSchema, body: S) => Type.Object({ event, body });

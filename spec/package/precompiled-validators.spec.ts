@@ -113,25 +113,18 @@ describe('the validators a build compiles ahead of time', () => {
 
   // Outside vitest, whose module loader differs from Node's in how an ESM file imports a CommonJS
   // one (the generated code imports ajv's string-length helper that way).
-  it.each([
-    ['import', 'esm', `await import(${JSON.stringify(pathToFileURL(resolve(dist, 'esm/index.js')).href)})`],
-    ['require', 'cjs', `require(${JSON.stringify(resolve(dist, 'cjs/index.js'))})`],
-  ])("leave ajv's compiler unloaded in a Node process that %ss the package", (_how, format, load) => {
+  it.each(['esm', 'cjs'])("count characters with ajv's helper in a plain Node process (%s)", (format) => {
     const validators =
       format === 'esm'
         ? `(await import(${JSON.stringify(pathToFileURL(resolve(dist, 'esm/validators.js')).href)}))`
         : `require(${JSON.stringify(resolve(dist, 'cjs/validators.js'))})`;
     const script = `(async () => {
-      const require = (await import('node:module')).createRequire(${JSON.stringify(resolve(dist, 'probe.js'))});
-      const m = ${load};
-      m.createNodeHandler({ auth: { type: 'bearer', tokens: ['t'] } });
-      const loaded = Object.keys(require.cache).filter((file) => file.includes('/node_modules/ajv/'));
       // minLength counts code points (ajv's helper): one emoji is one character, none is too few.
       const { byEvent } = ${validators}.compiledValidators();
       const check = (journeyId) => byEvent.get('Finished Journey')({ event: 'Finished Journey', body: { journeyId } });
-      console.log(JSON.stringify({ loaded: loaded.map((file) => file.slice(file.indexOf('/node_modules/ajv/') + 18)), emoji: check('\u{1F600}'), empty: check('') }));
+      console.log(JSON.stringify({ emoji: check('\\u{1F600}'), empty: check('') }));
     })()`;
     const output = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-    expect(JSON.parse(output)).toEqual({ loaded: ['dist/runtime/ucs2length.js'], emoji: true, empty: false });
+    expect(JSON.parse(output)).toEqual({ emoji: true, empty: false });
   });
 });
