@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 
@@ -15,7 +16,7 @@ const HEADER =
 // Standalone code names each validator by an export; event names are not identifiers, so each
 // gets one (e0, e1, ...), and a Map puts the names back.
 function generate(schemas, options, esm) {
-  const ajv = new Ajv({ ...options, code: { source: true, esm } });
+  const ajv = new Ajv({ ...options, code: { ...options.code, source: true, esm } });
   const exports = { fallback: 'fallback' };
   const names = [];
   ajv.addSchema(schemas.fallback, 'fallback');
@@ -66,4 +67,24 @@ export async function precompileValidators(out) {
   ]) {
     writeFileSync(join(dir, 'validators.js'), generate(schemas, AJV_OPTIONS, esm));
   }
+  // Load what was written, both ways, so that output Node cannot run fails the build, not a user.
+  const events = [...schemas.byEvent.keys()];
+  for (const [format, load] of loaders(out, 'validators.js')) {
+    const { compiledValidators } = await load();
+    const { fallback, byEvent } = compiledValidators();
+    const missing = events.filter((name) => typeof byEvent.get(name) !== 'function');
+    if (typeof fallback !== 'function' || missing.length > 0 || byEvent.size !== events.length) {
+      throw new Error(
+        `precompile-validators: the ${format} output does not answer every event (missing: ${missing.join(', ')})`,
+      );
+    }
+  }
+}
+
+/** Loaders for the ESM and CommonJS outputs of one module of a build, each read from disk afresh. */
+export function loaders(out, file) {
+  return [
+    ['ESM', () => import(`${pathToFileURL(join(resolve(out, 'esm'), file)).href}?built=${Date.now()}`)],
+    ['CommonJS', async () => createRequire(import.meta.url)(join(resolve(out, 'cjs'), file))],
+  ];
 }
