@@ -107,9 +107,103 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
     }
   });
 
+  it('sends each script by its text the first time and by its SHA-1 after that', async () => {
+    const counted = new Redis(url!, { maxRetriesPerRequest: 1 });
+    await counted.ping(); // connected, so the handshake's commands are not counted
+    const sent: string[] = [];
+    const sendCommand = counted.sendCommand.bind(counted);
+    counted.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+      sent.push(command.name);
+      return (sendCommand as (...args: unknown[]) => unknown)(command, ...rest);
+    }) as typeof counted.sendCommand;
+    try {
+      const store = new RedisDedupeStore({ client: counted, prefix: `${runPrefix}by-sha:` });
+      const first = await store.claim('a', 60_000);
+      const second = await store.claim('b', 60_000);
+      if (first.state !== 'claimed' || second.state !== 'claimed') throw new Error('expected two claims');
+      await store.complete('a', first.token, 60_000);
+      await store.complete('b', second.token, 60_000);
+      expect(sent).toEqual(['eval', 'evalsha', 'eval', 'evalsha']);
+      expect(await store.claim('a', 60_000)).toEqual({ state: 'done' });
+    } finally {
+      await counted.quit();
+    }
+  });
+
+  // The server's own NOSCRIPT answer, as after a restart or failover: a client whose EVALSHA names
+  // a script the server does not have. The call is sent by its text and runs once.
+  it.each(['ioredis', 'node-redis'])('runs a script the server lost by its text again (%s)', async (which) => {
+    const unknownSha1 = 'f'.repeat(40);
+    const calls: string[] = [];
+    const client =
+      which === 'ioredis'
+        ? {
+            defineCommand: ioredis.defineCommand,
+            eval: (...args: [string, number, ...string[]]) => (calls.push('eval'), ioredis.eval(...args)),
+            evalsha: (_sha1: string, ...rest: [number, ...string[]]) => (
+              calls.push('evalsha'),
+              ioredis.evalsha(unknownSha1, ...rest)
+            ),
+          }
+        : {
+            eval: (text: string, options: { keys: string[]; arguments: string[] }) => (
+              calls.push('eval'),
+              nodeRedis.eval(text, options)
+            ),
+            evalSha: (_sha1: string, options: { keys: string[]; arguments: string[] }) => (
+              calls.push('evalsha'),
+              nodeRedis.evalSha(unknownSha1, options)
+            ),
+          };
+    const store = new RedisDedupeStore({ client, prefix: `${runPrefix}lost-${which}:` });
+    expect((await store.claim('a', 60_000)).state).toBe('claimed');
+    const claim = await store.claim('b', 60_000);
+    expect(claim.state).toBe('claimed');
+    expect(await store.claim('b', 60_000)).toEqual({ state: 'in-flight' });
+    expect(calls).toEqual(['eval', 'evalsha', 'eval', 'evalsha', 'eval']);
+  });
+
   it('rounds a fractional lease up to whole milliseconds', async () => {
     const store = new RedisDedupeStore({ client: nodeRedis, prefix: `${runPrefix}fraction:` });
     expect((await store.claim(randomUUID(), 1_000.5)).state).toBe('claimed');
+  });
+});
+
+describe('RedisDedupeStore with a client that fails', () => {
+  it('passes on an error other than NOSCRIPT from EVALSHA, without sending the script again', async () => {
+    const calls: string[] = [];
+    const client = {
+      defineCommand: () => {},
+      eval: async () => (calls.push('eval'), 'claimed'),
+      evalsha: async () => {
+        calls.push('evalsha');
+        throw new Error('READONLY You cannot write against a read only replica.');
+      },
+    };
+    const store = new RedisDedupeStore({ client, prefix: 'p:' });
+    expect((await store.claim('a', 1_000)).state).toBe('claimed');
+    await expect(store.claim('b', 1_000)).rejects.toThrow('READONLY');
+    expect(calls).toEqual(['eval', 'evalsha']);
+  });
+
+  it('sends the script by its text again after a first EVAL failed', async () => {
+    let fail = true;
+    const calls: string[] = [];
+    const client = {
+      defineCommand: () => {},
+      eval: async () => {
+        calls.push('eval');
+        if (fail) throw new Error('connection lost');
+        return 'claimed';
+      },
+      evalsha: async () => (calls.push('evalsha'), 'claimed'),
+    };
+    const store = new RedisDedupeStore({ client, prefix: 'p:' });
+    await expect(store.claim('a', 1_000)).rejects.toThrow('connection lost');
+    fail = false;
+    expect((await store.claim('a', 1_000)).state).toBe('claimed');
+    expect((await store.claim('b', 1_000)).state).toBe('claimed');
+    expect(calls).toEqual(['eval', 'eval', 'evalsha']);
   });
 });
 
