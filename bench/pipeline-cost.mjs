@@ -4,7 +4,7 @@
 // trivial async listener), fed a body stream (as the node:http face does) or an already parsed body
 // (as behind express.json()). Steadier than the HTTP bench on a noisy machine, so it is what a
 // change in lib/ is checked against (`--dist` points at another build, e.g. one made with
-// `npx tsc -p tsconfig.json --outDir .tmp/before`: inside the repo, so that it finds node_modules;
+// `node scripts/build.mjs .tmp/before` and given as .tmp/before/esm: inside the repo, so that it finds node_modules;
 // .tmp/ is gitignored), to compare two versions alternately; the HTTP bench remains the judge of
 // the targets. `--thrash 8` gives the cold-cache figure that matches what handle() costs over HTTP.
 import { resolve } from 'node:path';

@@ -17,8 +17,10 @@
 //   --only a,d,f        BENCH_ONLY            run only these configurations (a1-a5: steps from
 //                                             (a) towards (f), run only when named)
 //   --compare DIR       BENCH_COMPARE         also run (d), (e) and (f) on another build of the
-//                                             package (e.g. `npx tsc -p tsconfig.json --outDir
-//                                             .tmp/before` on an earlier commit), as (d@ref) etc.,
+//                                             package (e.g. `node scripts/build.mjs .tmp/before`
+//                                             on an earlier commit, then `--compare .tmp/before/esm`;
+//                                             tsc alone would leave out the precompiled
+//                                             validators and schemas), as (d@ref) etc.,
 //                                             alternating with them, and report this build's CPU
 //                                             per request as a ratio to that one
 //   --memory                                  also run memory.mjs (in process, about 10 s) and

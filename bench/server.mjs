@@ -16,7 +16,7 @@ const send = (message) => process.send?.(message);
 const trivialListener = async () => {};
 let cleanup = async () => ({});
 
-// BENCH_DIST points at another build of the package (`npx tsc -p tsconfig.json --outDir .tmp/x`),
+// BENCH_DIST points at another build of the package (`node scripts/build.mjs .tmp/x`, then .tmp/x/esm),
 // to compare two versions of lib/ over HTTP; by default the built package, as users import it.
 const importPackage = (file = 'index.js') =>
   import(process.env.BENCH_DIST ? pathToFileURL(resolve(process.env.BENCH_DIST, file)).href : `../dist/esm/${file}`);

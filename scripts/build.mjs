@@ -3,7 +3,9 @@
 // the payload validators compiled and the schemas written out ahead of time (precompile-*.mjs), so
 // that neither ajv's compiler nor TypeBox is loaded at run time.
 // It builds beside dist and swaps it in at the end, so that processes reading dist (a running
-// test, an example) never see it half-written or missing.
+// test, an example) never see it half-written or missing. `node scripts/build.mjs .tmp/ref` builds
+// into another directory instead (inside the repo, so that it finds node_modules): a reference
+// for the bench's --compare, given as .tmp/ref/esm.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,8 +23,9 @@ try {
   // Both read the schemas from this build's tsc output, so the validators first: they need TypeBox's objects only as data.
   await precompileValidators(out);
   await precompileSchemas(out);
-  rmSync('dist', { recursive: true, force: true });
-  renameSync(out, 'dist');
+  const target = process.argv[2] ?? 'dist';
+  rmSync(target, { recursive: true, force: true });
+  renameSync(out, target);
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
