@@ -87,9 +87,11 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
     await nodeRedis.del(`idwise:dedupe:${key}`);
   });
 
-  it('costs a delivery one round trip to claim and one to settle, and a duplicate one', async () => {
-    // A client of its own, so that only this pipeline's commands are counted, at the one funnel
-    // every ioredis command goes through.
+  /**
+   * A client of its own, so that only one store's commands are counted, at the one funnel every
+   * ioredis command goes through; connected first, so the handshake's commands are not counted.
+   */
+  async function countingClient(): Promise<{ counted: Redis; sent: string[] }> {
     const counted = new Redis(url!, { maxRetriesPerRequest: 1 });
     await counted.ping();
     const sent: string[] = [];
@@ -98,6 +100,11 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
       sent.push(command.name);
       return (sendCommand as (...args: unknown[]) => unknown)(command, ...rest);
     }) as typeof counted.sendCommand;
+    return { counted, sent };
+  }
+
+  it('costs a delivery one round trip to claim and one to settle, and a duplicate one', async () => {
+    const { counted, sent } = await countingClient();
     try {
       const store = new RedisDedupeStore({ client: counted, prefix: `${runPrefix}round-trips:` });
       // New event: claim + complete. Duplicate: claim. Failing listener: claim + release.
@@ -108,14 +115,7 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
   });
 
   it('sends each script by its text the first time and by its SHA-1 after that', async () => {
-    const counted = new Redis(url!, { maxRetriesPerRequest: 1 });
-    await counted.ping(); // connected, so the handshake's commands are not counted
-    const sent: string[] = [];
-    const sendCommand = counted.sendCommand.bind(counted);
-    counted.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
-      sent.push(command.name);
-      return (sendCommand as (...args: unknown[]) => unknown)(command, ...rest);
-    }) as typeof counted.sendCommand;
+    const { counted, sent } = await countingClient();
     try {
       const store = new RedisDedupeStore({ client: counted, prefix: `${runPrefix}by-sha:` });
       const first = await store.claim('a', 60_000);
