@@ -27,6 +27,11 @@
 //                                             memory-http.mjs (1 000 000 events over HTTP, about 90 s)
 //   --no-cold-start                           skip cold-start.mjs
 //   --profile                                 also run profile.mjs (CPU profiles of d and f)
+//   --pin                                     servers on CPU 0, this process (the load generator)
+//                                             on the last CPU (`taskset`; Linux, 2+ cores): the
+//                                             rounds spread less (session 5: (a) 21.9-23.7 µs
+//                                             pinned, 21.6-29.8 not). Off by default, so runs stay
+//                                             comparable with earlier sessions'
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -49,6 +54,7 @@ const { values: flags } = parseArgs({
     memory: { type: 'boolean', default: false },
     'no-cold-start': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    pin: { type: 'boolean', default: false },
   },
 });
 const num = (flag, env, fallback) => {
@@ -64,6 +70,7 @@ const settings = {
   warmup: num('warmup', 'BENCH_WARMUP', 2),
   connections: num('connections', 'BENCH_CONNECTIONS', 10),
   rate: num('rate', 'BENCH_RATE', 0),
+  pin: flags.pin,
 };
 
 const LABELS = {
@@ -150,12 +157,29 @@ console.log(
   `${machine.cpu} × ${machine.nproc}, Node ${machine.node}; ${settings.connections} connections, ` +
     `${settings.rounds} × ${settings.duration} s distinct + ${settings.dupRounds} × ${settings.dupDuration} s 50% duplicates ` +
     `per configuration, warm-up ${settings.warmup} s, ${settings.rate ? `${settings.rate} req/s each` : 'saturating'}; ` +
+    `${settings.pin ? `servers pinned to CPU 0, load generator to CPU ${machine.nproc - 1}; ` : ''}` +
     `load average ${machine.loadAverageAtStart.toFixed(2)}`,
 );
+
+/** Every thread of `pid` (and the threads it starts later) on `cpu` only. */
+function pin(pid, cpu) {
+  const result = spawnSync('taskset', ['-a', '-pc', String(cpu), String(pid)], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(
+      `--pin: taskset failed (${result.error?.message ?? result.stderr.trim()}); it needs Linux's util-linux`,
+    );
+  }
+}
+if (settings.pin) {
+  if (machine.nproc < 2)
+    throw new Error('--pin needs at least 2 CPUs: one for the servers, one for the load generator');
+  pin(process.pid, machine.nproc - 1);
+}
 
 const servers = {};
 for (const config of configs) {
   servers[config] = await startServer(config, config.endsWith('@ref') ? { env: { BENCH_DIST: compareDir } } : {});
+  if (settings.pin) pin(servers[config].pid, 0);
 }
 const ids = Object.fromEntries(configs.map((c) => [c, idSource(c)]));
 const loadOptions = (config, duration, duplicateShare) => ({
