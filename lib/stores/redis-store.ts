@@ -74,8 +74,10 @@ const EXAMPLE = "new RedisDedupeStore({ client: new Redis(process.env.REDIS_URL)
  * Each script is sent by its text (EVAL) the first time this store runs it, which also caches it
  * on the server, and by its SHA-1 (EVALSHA) from then on: 40 bytes instead of about 150. That took
  * a claim and completion from 27-30 to 25-29 µs of this process's CPU (ioredis, 16 at a time).
- * A server that lost the script (a restart, a failover, SCRIPT FLUSH, another Cluster node)
- * answers NOSCRIPT without running anything, and that one call is sent by its text again.
+ * A server that lost the script (a restart, a failover, SCRIPT FLUSH, another Cluster node, or
+ * Redis 8 evicting it) answers NOSCRIPT without running anything, and that one call is sent by its
+ * text again. A user whose ACL allows EVAL but not EVALSHA gets NOPERM for it, also before
+ * anything runs: that call and all later ones are sent by text.
  */
 export class RedisDedupeStore implements DedupeStore {
   readonly #run: (script: Script, key: string, args: string[]) => Promise<unknown>;
@@ -144,13 +146,22 @@ function runnerFor(client: unknown): (script: Script, key: string, args: string[
 }
 
 /** By SHA-1 once this store has sent a script by its text (see the class comment), else by text. */
+// NOSCRIPT answers after which a store sends every script by its text, as one that may not run
+// EVALSHA does. A restart, failover or Cluster node costs one each; so many mean the server keeps
+// evicting the scripts (Redis 8 keeps only 500 scripts loaded by EVAL), and each call would pay
+// two round trips.
+const NOSCRIPT_LIMIT = 100;
+
 function runner(
   byText: Send,
   bySha1: Send | undefined,
 ): (script: Script, key: string, args: string[]) => Promise<unknown> {
   if (bySha1 === undefined) return (script, key, args) => byText(script.text, key, args);
   const sent = new Set<Script>();
+  let useSha1 = true;
+  let lost = 0;
   return (script, key, args) => {
+    if (!useSha1) return byText(script.text, key, args);
     if (!sent.has(script)) {
       return byText(script.text, key, args).then((reply) => {
         sent.add(script);
@@ -158,8 +169,18 @@ function runner(
       });
     }
     return bySha1(script.sha1, key, args).catch((error: unknown) => {
-      // NOSCRIPT comes before the script would run, so sending its text now runs it exactly once.
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return byText(script.text, key, args);
+      // Both answers come before the script would run, so sending its text now runs it exactly once.
+      const message = error instanceof Error ? error.message : '';
+      if (message.startsWith('NOSCRIPT')) {
+        lost += 1;
+        if (lost >= NOSCRIPT_LIMIT) useSha1 = false;
+        return byText(script.text, key, args);
+      }
+      // A user whose ACL allows EVAL but not EVALSHA: its text from now on, as before EVALSHA was used.
+      if (message.startsWith('NOPERM') && message.toLowerCase().includes('evalsha')) {
+        useSha1 = false;
+        return byText(script.text, key, args);
+      }
       throw error;
     });
   };

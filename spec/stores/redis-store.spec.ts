@@ -163,6 +163,52 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
     expect(calls).toEqual(['eval', 'evalsha', 'eval', 'evalsha', 'eval']);
   });
 
+  // A least-privilege user allowed EVAL and not EVALSHA: the server's own NOPERM answer. The
+  // user is made for this test alone, under a random name, and removed after it.
+  it.each(['ioredis', 'node-redis'])('works for a user who may run EVAL but not EVALSHA (%s)', async (which) => {
+    const user = `idwise-test-${randomUUID()}`;
+    const password = randomUUID();
+    const prefix = `${runPrefix}acl-${which}:`;
+    await ioredis.call(
+      'ACL',
+      'SETUSER',
+      user,
+      'on',
+      `>${password}`,
+      `~${prefix}*`,
+      '-@all',
+      '+@connection',
+      '+info',
+      '+eval',
+      '+set',
+      '+get',
+      '+del',
+    );
+    const address = new URL(url!);
+    address.username = user;
+    address.password = password;
+    let client: Redis | NodeRedis | undefined;
+    try {
+      if (which === 'ioredis') {
+        client = new Redis(address.toString(), { maxRetriesPerRequest: 1 });
+      } else {
+        client = createClient({ url: address.toString() });
+        await client.connect();
+      }
+      const store = new RedisDedupeStore({ client, prefix });
+      const claims = [];
+      for (const key of ['a', 'b', 'c']) claims.push(await store.claim(key, 60_000));
+      expect(claims.map((claim) => claim.state)).toEqual(['claimed', 'claimed', 'claimed']);
+      const last = claims[2]!;
+      if (last.state !== 'claimed') throw new Error('expected a claim');
+      await store.complete('c', last.token, 60_000);
+      expect(await store.claim('c', 60_000)).toEqual({ state: 'done' });
+    } finally {
+      await client?.quit();
+      await ioredis.call('ACL', 'DELUSER', user);
+    }
+  });
+
   it('rounds a fractional lease up to whole milliseconds', async () => {
     const store = new RedisDedupeStore({ client: nodeRedis, prefix: `${runPrefix}fraction:` });
     expect((await store.claim(randomUUID(), 1_000.5)).state).toBe('claimed');
@@ -204,6 +250,35 @@ describe('RedisDedupeStore with a client that fails', () => {
     expect((await store.claim('a', 1_000)).state).toBe('claimed');
     expect((await store.claim('b', 1_000)).state).toBe('claimed');
     expect(calls).toEqual(['eval', 'eval', 'evalsha']);
+  });
+});
+
+describe('RedisDedupeStore when EVALSHA is refused', () => {
+  const claimingClient = (evalsha: () => Promise<unknown>, calls: string[]) => ({
+    defineCommand: () => {},
+    eval: async () => (calls.push('eval'), 'claimed'),
+    evalsha: async () => (calls.push('evalsha'), evalsha()),
+  });
+
+  it('sends every script by its text once a NOPERM answer says the user may not run EVALSHA', async () => {
+    const calls: string[] = [];
+    const refused = async () => {
+      throw new Error("NOPERM this user has no permissions to run the 'evalsha' command");
+    };
+    const store = new RedisDedupeStore({ client: claimingClient(refused, calls), prefix: 'p:' });
+    for (const key of ['a', 'b', 'c', 'd']) expect((await store.claim(key, 1_000)).state).toBe('claimed');
+    expect(calls).toEqual(['eval', 'evalsha', 'eval', 'eval', 'eval']);
+  });
+
+  it('sends every script by its text after 100 NOSCRIPT answers (a server that keeps evicting them)', async () => {
+    const calls: string[] = [];
+    const lost = async () => {
+      throw new Error('NOSCRIPT No matching script. Please use EVAL.');
+    };
+    const store = new RedisDedupeStore({ client: claimingClient(lost, calls), prefix: 'p:' });
+    for (let i = 0; i < 103; i++) expect((await store.claim(`k${i}`, 1_000)).state).toBe('claimed');
+    expect(calls.filter((call) => call === 'evalsha')).toHaveLength(100);
+    expect(calls.slice(-3)).toEqual(['eval', 'eval', 'eval']);
   });
 });
 
