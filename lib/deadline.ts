@@ -128,8 +128,9 @@ export class Deadline {
   }
 
   /**
-   * Starts a deadline by hand, for work that reports through a callback rather than a promise:
-   * `expire` is called once `ms` has passed, unless `finish()` came first. `within()` and `race()` are built on it.
+   * The queue under `within()` and `race()`: `expire` is called once `ms` has passed, unless
+   * `finish()` came first. Public so that the specs can drive the queue directly; the pipeline
+   * uses `within()` and `race()` only.
    */
   start(expire: () => void): Waiter {
     const waiter: Waiter = { at: now() + this.ms, expire };

@@ -145,13 +145,13 @@ function runnerFor(client: unknown): (script: Script, key: string, args: string[
   );
 }
 
-/** By SHA-1 once this store has sent a script by its text (see the class comment), else by text. */
 // NOSCRIPT answers after which a store sends every script by its text, as one that may not run
 // EVALSHA does. A restart, failover or Cluster node costs one each; so many mean the server keeps
 // evicting the scripts (Redis 8 keeps only 500 scripts loaded by EVAL), and each call would pay
 // two round trips.
 const NOSCRIPT_LIMIT = 100;
 
+/** By SHA-1 once this store has sent a script by its text (see the class comment), else by text. */
 function runner(
   byText: Send,
   bySha1: Send | undefined,
@@ -169,19 +169,14 @@ function runner(
       });
     }
     return bySha1(script.sha1, key, args).catch((error: unknown) => {
-      // Both answers come before the script would run, so sending its text now runs it exactly once.
       const message = error instanceof Error ? error.message : '';
-      if (message.startsWith('NOSCRIPT')) {
-        lost += 1;
-        if (lost >= NOSCRIPT_LIMIT) useSha1 = false;
-        return byText(script.text, key, args);
-      }
-      // A user whose ACL allows EVAL but not EVALSHA: its text from now on, as before EVALSHA was used.
-      if (message.startsWith('NOPERM') && message.toLowerCase().includes('evalsha')) {
-        useSha1 = false;
-        return byText(script.text, key, args);
-      }
-      throw error;
+      const lostScript = message.startsWith('NOSCRIPT');
+      // A user whose ACL allows EVAL but not EVALSHA: by text from now on, as before EVALSHA was used.
+      const refused = message.startsWith('NOPERM') && message.toLowerCase().includes('evalsha');
+      if (!lostScript && !refused) throw error;
+      if (refused || ++lost >= NOSCRIPT_LIMIT) useSha1 = false;
+      // Both answers come before the script would run, so sending its text now runs it exactly once.
+      return byText(script.text, key, args);
     });
   };
 }
