@@ -14,8 +14,9 @@
 //   --connections N     BENCH_CONNECTIONS     concurrent keep-alive connections     (default 10)
 //   --rate N            BENCH_RATE            requests/s for every configuration alike, instead of
 //                                             saturating each (default 0: saturate)
-//   --only a,d,f        BENCH_ONLY            run only these configurations (a1-a5: steps from
-//                                             (a) towards (f), run only when named)
+//   --only a,d,f        BENCH_ONLY            run only these configurations (a1-a6: steps from
+//                                             (a) towards (f), run only when named; e0, the
+//                                             floor under (e), runs by default)
 //   --compare DIR       BENCH_COMPARE         also run (d), (e) and (f) on another build of the
 //                                             package (e.g. `node scripts/build.mjs .tmp/before`
 //                                             on an earlier commit, then `--compare .tmp/before/esm`;
@@ -80,7 +81,16 @@ const LABELS = {
   d: 'idwiseWebhooks(), memory store',
   e: 'idwiseWebhooks(), Redis store (ioredis)',
   f: 'createNodeHandler() on node:http',
+  e0: '(d) whose listener awaits two bare ioredis PINGs: the floor under (e)',
 };
+// Run in the distinct-events phase only: a reference for one target, with none of its own.
+const DISTINCT_ONLY = new Set(['e0']);
+// Informative ratios printed under the targets: how (e) stands against what two round trips cost
+// with no store at all. Session 6 measured that floor at 1.19-1.60 × (d) on this machine.
+const CONTEXT = [
+  { name: '(e0) / (d): two bare round trips, the floor under (e)', of: 'e0', base: 'd' },
+  { name: "(e) / (e0): the store's cost beyond that floor", of: 'e', base: 'e0' },
+];
 // Steps between (a) and (f), to locate where (f)'s extra CPU goes. Run only when named, e.g.
 // `--only a,a1,a2,a3,f --rate 3000`; they have no targets.
 const ABLATION = {
@@ -89,6 +99,7 @@ const ABLATION = {
   a3: "(a)'s body reading + createPipeline().handle() on the parsed body + the package's writeResponse",
   a4: "(a) answering through the package's writeResponse",
   a5: '(a) + a MemoryDedupeStore claim and complete of each event, called directly',
+  a6: '(f) with a memory store of 1 000 keys instead of 100 000',
 };
 const TARGETS = [
   { name: '(d) ≤ 1.05 × (b)', of: 'd', base: 'b', max: 1.05 },
@@ -125,7 +136,7 @@ if (configs.includes('e')) {
   const reason = await redisUnavailable();
   if (reason) {
     skipped.e = reason;
-    configs = configs.filter((c) => c !== 'e' && c !== 'e@ref');
+    configs = configs.filter((c) => c !== 'e' && c !== 'e@ref' && c !== 'e0');
     console.log(`(e) skipped: ${reason}`);
   }
 }
@@ -209,10 +220,11 @@ if (settings.warmup > 0) {
 }
 
 async function phase(name, rounds, duration, duplicateShare) {
-  const samples = Object.fromEntries(configs.map((c) => [c, []]));
+  const inPhase = duplicateShare > 0 ? configs.filter((c) => !DISTINCT_ONLY.has(c)) : configs;
+  const samples = Object.fromEntries(inPhase.map((c) => [c, []]));
   for (let round = 0; round < rounds; round++) {
     // Forward then backward, so that no configuration always runs right after the same neighbour.
-    const order = round % 2 === 0 ? configs : [...configs].reverse();
+    const order = round % 2 === 0 ? inPhase : [...inPhase].reverse();
     const line = [];
     for (const config of order) {
       const sample = await measuredLoad(servers[config], loadOptions(config, duration, duplicateShare));
@@ -329,6 +341,15 @@ function ratioTable(title, summary, judge) {
       `| ${t.name} | ${fmt(cpu)} | ${fmt(paired)} | ${pairedSpread(summary, t.of, t.base, t.max)} | ` +
         `${fmt(ratio(summary, t.of, t.base, 'rps'))} | ` +
         `${fmt(ratio(summary, t.of, t.base, 'p50'))} | ${fmt(ratio(summary, t.of, t.base, 'p99'))} | ${judge ? verdict : '(informative)'} |`,
+    );
+  }
+  for (const c of CONTEXT) {
+    if (!summary[c.of] || !summary[c.base]) continue;
+    const ratios = pairedRatios(summary, c.of, c.base);
+    rows.push(
+      `| ${c.name} | ${fmt(ratio(summary, c.of, c.base, 'cpuPerRequest'))} | ${fmt(pairedRatio(summary, c.of, c.base))} | ` +
+        `${fmt(Math.min(...ratios))}-${fmt(Math.max(...ratios))} | n/a | ${fmt(ratio(summary, c.of, c.base, 'rps'))} | ` +
+        `${fmt(ratio(summary, c.of, c.base, 'p50'))} | ${fmt(ratio(summary, c.of, c.base, 'p99'))} | (context, no target) |`,
     );
   }
   return rows.join('\n');

@@ -109,6 +109,39 @@ const configurations = {
     );
   },
 
+  // (a6) (f) with a memory store that holds 1 000 keys instead of 100 000: what holding the keys costs.
+  async a6() {
+    const { createNodeHandler, MemoryDedupeStore } = await importPackage();
+    const store = new MemoryDedupeStore({ maxEntries: 1000 });
+    const handler = createNodeHandler({ auth: { type: 'bearer', tokens: [TOKEN] }, store });
+    handler.events.on('journeyCompleted', trivialListener);
+    return createServer(handler);
+  },
+
+  // (e0) (d), whose listener awaits two bare ioredis PINGs: the cheapest two round trips the
+  // client makes, so the floor under (e) (the client and the kernel, none of the store's work).
+  // Its listener is still pending after within()'s turns of grace, so it also pays for a handler
+  // deadline that (e)'s listener does not: if anything, the floor comes out a little high.
+  async e0() {
+    const { app } = await expressApp();
+    const { idwiseWebhooks } = await importPackage();
+    const { Redis } = await import('ioredis');
+    const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    const webhooks = idwiseWebhooks({ auth: { type: 'bearer', tokens: [TOKEN] } });
+    webhooks.events.on('journeyCompleted', async () => {
+      await client.ping();
+      await client.ping();
+    });
+    app.use(webhooks);
+    cleanup = async () => {
+      await webhooks.close();
+      await client.quit();
+      return {};
+    };
+    return createServer(app);
+  },
+
   // (b) What a user writes with no checks at all.
   async b() {
     const { express, app } = await expressApp();
