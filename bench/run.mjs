@@ -131,13 +131,14 @@ if (compareDir) {
   });
 }
 
-// (e) needs the Redis store in the built package and a Redis server that answers.
-if (configs.includes('e')) {
+// (e) needs the Redis store in the built package and a Redis server that answers; (e0), the server.
+if (configs.includes('e') || configs.includes('e0')) {
   const reason = await redisUnavailable();
   if (reason) {
     skipped.e = reason;
+    skipped.e0 = reason;
     configs = configs.filter((c) => c !== 'e' && c !== 'e@ref' && c !== 'e0');
-    console.log(`(e) skipped: ${reason}`);
+    console.log(`(e) and (e0) skipped: ${reason}`);
   }
 }
 
