@@ -24,6 +24,16 @@ export interface RedisDedupeStoreOptions {
   client: IoRedisLikeClient | NodeRedisLikeClient;
   /** Put before every dedupe key. Default `idwise:dedupe:`. */
   prefix?: string;
+  /**
+   * ioredis on a single Redis server: the commands sent in one turn of the event loop leave in
+   * one socket write. The client's socket is corked from this store's first command in a turn
+   * until the turn ends (`setImmediate`), so concurrent deliveries share the kernel's cost of a
+   * write; your own commands on that client in the same turn go with them. Each delivery still
+   * makes one round trip to claim and one to complete. Default `true`. A Cluster client, a
+   * node-redis client (which writes a turn's commands together itself) and a process whose
+   * `setImmediate` is faked (a test's fake timers) send each command at once, as with `false`.
+   */
+  batchWrites?: boolean;
 }
 
 // Value layout: while in flight the key holds the claim's token (a UUID) and expires with the
@@ -78,6 +88,9 @@ const EXAMPLE = "new RedisDedupeStore({ client: new Redis(process.env.REDIS_URL)
  * Redis 8 evicting it) answers NOSCRIPT without running anything, and that one call is sent by its
  * text again. A user whose ACL allows EVAL but not EVALSHA gets NOPERM for it, also before
  * anything runs: that call and all later ones are sent by text.
+ *
+ * With ioredis on a single server, the commands of one event-loop turn leave in one socket write
+ * (`batchWrites`, see `turnBatcher`); the round trips per delivery stay as above.
  */
 export class RedisDedupeStore implements DedupeStore {
   readonly #run: (script: Script, key: string, args: string[]) => Promise<unknown>;
@@ -89,14 +102,20 @@ export class RedisDedupeStore implements DedupeStore {
         `RedisDedupeStore: expected an options object, got ${describeValue(options)}. Example: ${EXAMPLE}`,
       );
     }
-    const { client, prefix = 'idwise:dedupe:' } = options;
+    const { client, prefix = 'idwise:dedupe:', batchWrites = true } = options;
     if (typeof prefix !== 'string') {
       throw new TypeError(
         `RedisDedupeStore: option "prefix" must be a string, got ${describeValue(prefix)}. Example: ${EXAMPLE}`,
       );
     }
+    if (typeof batchWrites !== 'boolean') {
+      throw new TypeError(
+        `RedisDedupeStore: option "batchWrites" must be true or false, got ${describeValue(batchWrites)}. ` +
+          `Example: new RedisDedupeStore({ client, batchWrites: false })`,
+      );
+    }
     this.#prefix = prefix;
-    this.#run = runnerFor(client);
+    this.#run = runnerFor(client, batchWrites);
   }
 
   async claim(key: string, leaseMs: number): Promise<ClaimResult> {
@@ -117,7 +136,10 @@ export class RedisDedupeStore implements DedupeStore {
 
 type Send = (scriptOrSha1: string, key: string, args: string[]) => Promise<unknown>;
 
-function runnerFor(client: unknown): (script: Script, key: string, args: string[]) => Promise<unknown> {
+function runnerFor(
+  client: unknown,
+  batchWrites: boolean,
+): (script: Script, key: string, args: string[]) => Promise<unknown> {
   const shape = client as Partial<Record<'eval' | 'evalsha' | 'evalSha' | 'defineCommand', unknown>> | null;
   if (typeof client === 'object' && client !== null && typeof shape?.eval === 'function') {
     // evalSha (camelCase) exists only on node-redis clients, defineCommand only on ioredis ones.
@@ -131,9 +153,17 @@ function runnerFor(client: unknown): (script: Script, key: string, args: string[
     if (typeof shape.defineCommand === 'function') {
       const ioredis = client as IoRedisLikeClient;
       const evalsha = typeof shape.evalsha === 'function' ? ioredis.evalsha!.bind(ioredis) : undefined;
+      const batch = batchWrites ? turnBatcher(client as IoRedisConnection) : () => {};
       return runner(
-        (text, key, args) => ioredis.eval(text, 1, key, ...args),
-        evalsha && ((sha1, key, args) => evalsha(sha1, 1, key, ...args)),
+        (text, key, args) => {
+          batch();
+          return ioredis.eval(text, 1, key, ...args);
+        },
+        evalsha &&
+          ((sha1, key, args) => {
+            batch();
+            return evalsha(sha1, 1, key, ...args);
+          }),
       );
     }
   }
@@ -143,6 +173,58 @@ function runnerFor(client: unknown): (script: Script, key: string, args: string[
       `Example: ${EXAMPLE}, or with node-redis: const client = createClient({ url }); await client.connect(); ` +
       'new RedisDedupeStore({ client })',
   );
+}
+
+// Read when this module loads, before a test can fake it: the turn's end must come from the real
+// event loop, or a corked socket would hold its commands until a fake clock is advanced.
+const realSetImmediate = globalThis.setImmediate;
+// Node's own, unless something replaced it before this module loaded (fake timers installed first).
+const realIsNodes =
+  typeof realSetImmediate === 'function' &&
+  Function.prototype.toString.call(realSetImmediate).startsWith('function setImmediate(');
+
+/** What of an ioredis client (`new Redis()`) the batching reads; a Cluster has no single `stream`. */
+interface IoRedisConnection {
+  status?: unknown;
+  stream?: { cork?: unknown; uncork?: unknown };
+}
+
+type Corkable = { cork(): void; uncork(): void };
+
+/**
+ * Corks the client's socket at this store's first command in a turn of the event loop and uncorks
+ * it when the turn ends, so that the turn's commands leave in one write: under load several
+ * deliveries claim and complete in one turn. The kernel's cost of a write was about half of what
+ * the Redis store added to a delivery, and one write per turn took about a tenth off (bench/RESULTS.md,
+ * session 6). ioredis writes a command to the socket as it is sent, which is why the batching is
+ * done here; its own auto-pipelining builds a Pipeline per flush and flushes at nextTick, before
+ * the turn's other sockets are read, and measured dearer.
+ *
+ * Nothing is corked unless the client is connected (`ready`), has a socket that can be corked,
+ * and `setImmediate` is still the real one: under a test's fake timers each command is written at once.
+ */
+function turnBatcher(client: IoRedisConnection): () => void {
+  let corked: Corkable | undefined;
+  const uncork = (): void => {
+    const socket = corked;
+    corked = undefined;
+    try {
+      socket?.uncork();
+    } catch {
+      // A socket that failed meanwhile: ioredis hears of it through the socket's own events.
+    }
+  };
+  return () => {
+    if (corked !== undefined || client.status !== 'ready') return;
+    if (!realIsNodes || globalThis.setImmediate !== realSetImmediate) return;
+    const socket = client.stream as Partial<Corkable> | undefined;
+    if (typeof socket?.cork !== 'function' || typeof socket.uncork !== 'function') return;
+    // The uncork is scheduled before the cork, so that nothing can leave the socket corked past
+    // this turn; it undoes only a cork that happened.
+    realSetImmediate(uncork);
+    socket.cork();
+    corked = socket as Corkable;
+  };
 }
 
 // NOSCRIPT answers after which a store sends every script by its text, as one that may not run

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisDedupeStore } from '../../lib/stores/redis-store.js';
 import { runDedupeStoreContract } from '../../lib/testing/store-contract.js';
 import { roundTripsPerDelivery } from '../support/round-trips.js';
@@ -127,6 +128,99 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
       expect(await store.claim('a', 60_000)).toEqual({ state: 'done' });
     } finally {
       await counted.quit();
+    }
+  });
+
+  /**
+   * A connected ioredis client of its own, whose socket counts how node hands it what to send:
+   * `_write` for a lone chunk, `_writev` for chunks that were held back together (by a cork).
+   */
+  async function writeCountingClient(): Promise<{
+    client: Redis;
+    socket: Socket;
+    writes: { single: number; gathered: number };
+  }> {
+    const client = new Redis(url!, { maxRetriesPerRequest: 1 });
+    await client.ping();
+    type Sink = (...args: unknown[]) => unknown;
+    const socket = client.stream as Socket & { _write: Sink; _writev: Sink };
+    const writes = { single: 0, gathered: 0 };
+    const write = socket._write.bind(socket);
+    const writev = socket._writev.bind(socket);
+    socket._write = (...args: unknown[]) => ((writes.single += 1), write(...args));
+    socket._writev = (...args: unknown[]) => ((writes.gathered += 1), writev(...args));
+    return { client, socket, writes };
+  }
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('sends the commands of one turn of the event loop in one socket write (ioredis)', async () => {
+    const { client, socket, writes } = await writeCountingClient();
+    try {
+      const store = new RedisDedupeStore({ client, prefix: `${runPrefix}one-write:` });
+      const claims = Array.from({ length: 10 }, (_, i) => store.claim(`k${i}`, 60_000));
+      expect(socket.writableCorked).toBe(1);
+      await nextTurn();
+      expect(socket.writableCorked).toBe(0);
+      const answers = await Promise.all(claims);
+      expect(answers.map((answer) => answer.state)).toEqual(Array(10).fill('claimed'));
+      expect(writes).toEqual({ single: 0, gathered: 1 });
+      // The next turn's commands are a write of their own, and each settles as before.
+      const completions = answers.map((answer, i) =>
+        store.complete(`k${i}`, (answer as { token: string }).token, 60_000),
+      );
+      await Promise.all(completions);
+      expect(writes).toEqual({ single: 0, gathered: 2 });
+      expect(await store.claim('k3', 60_000)).toEqual({ state: 'done' });
+    } finally {
+      await client.quit();
+    }
+  });
+
+  it('leaves the socket alone with batchWrites: false', async () => {
+    const { client, socket, writes } = await writeCountingClient();
+    try {
+      const store = new RedisDedupeStore({ client, prefix: `${runPrefix}no-batch:`, batchWrites: false });
+      const claims = Array.from({ length: 5 }, (_, i) => store.claim(`k${i}`, 60_000));
+      expect(socket.writableCorked).toBe(0);
+      expect((await Promise.all(claims)).map((answer) => answer.state)).toEqual(Array(5).fill('claimed'));
+      expect(writes.single + writes.gathered).toBeGreaterThan(1);
+    } finally {
+      await client.quit();
+    }
+  });
+
+  // A corked socket waits for the real event loop's turn to end; under fake timers that turn's
+  // setImmediate might never run, so nothing is corked: each command leaves at once, as before.
+  it('corks nothing while setImmediate is faked, and still answers', async () => {
+    const { client, socket } = await writeCountingClient();
+    const store = new RedisDedupeStore({ client, prefix: `${runPrefix}fake-timers:` });
+    vi.useFakeTimers({ toFake: ['setImmediate', 'setTimeout'] });
+    try {
+      const claim = store.claim('a', 60_000);
+      expect(socket.writableCorked).toBe(0);
+      expect((await claim).state).toBe('claimed');
+    } finally {
+      vi.useRealTimers();
+      await client.quit();
+    }
+  });
+
+  it('corks nothing when the fake setImmediate was installed before the store module loaded', async () => {
+    const { client, socket } = await writeCountingClient();
+    vi.useFakeTimers({ toFake: ['setImmediate'] });
+    try {
+      vi.resetModules();
+      const { RedisDedupeStore: Loaded } = await import('../../lib/stores/redis-store.js');
+      const store = new Loaded({ client, prefix: `${runPrefix}fake-first:` });
+      // With the fake one left in place a real turn passes too, so the check does not rest on the swap alone.
+      const claim = store.claim('a', 60_000);
+      expect(socket.writableCorked).toBe(0);
+      vi.useRealTimers();
+      expect((await claim).state).toBe('claimed');
+    } finally {
+      vi.useRealTimers();
+      vi.resetModules();
+      await client.quit();
     }
   });
 
@@ -306,6 +400,18 @@ describe('RedisDedupeStore options', () => {
     expect(() => new RedisDedupeStore({ client: ioredisShaped as never, prefix: 42 as never })).toThrow(
       /option "prefix" must be a string, got the number 42\. Example: new RedisDedupeStore/,
     );
+  });
+
+  it('rejects a batchWrites that is not a boolean', () => {
+    expect(() => new RedisDedupeStore({ client: ioredisShaped as never, batchWrites: 'no' as never })).toThrow(
+      /option "batchWrites" must be true or false, got a string of length 2\. Example: new RedisDedupeStore\(\{ client, batchWrites: false \}\)/,
+    );
+  });
+
+  it('sends at once on a client without a socket of its own (a Cluster, or any fake): nothing to cork', async () => {
+    const client = { ...ioredisShaped, status: 'ready' };
+    const store = new RedisDedupeStore({ client: client as never });
+    expect((await store.claim('a', 1_000)).state).toBe('claimed');
   });
 
   it('rejects a missing options object', () => {
