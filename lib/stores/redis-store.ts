@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import * as timers from 'node:timers';
 import { describeValue } from '../describe-value.js';
 import type { ClaimResult, DedupeStore } from './dedupe-store.js';
 
@@ -31,7 +32,9 @@ export interface RedisDedupeStoreOptions {
    * write; your own commands on that client in the same turn go with them. Each delivery still
    * makes one round trip to claim and one to complete. Default `true`. A Cluster client, a
    * node-redis client (which writes a turn's commands together itself) and a process whose
-   * `setImmediate` is faked (a test's fake timers) send each command at once, as with `false`.
+   * global `setImmediate` is not Node's own (a test's fake timers, a wrapper) send each command at
+   * once, as with `false`. The cork is the socket's: with several stores on one client, each needs
+   * `false` for that client's commands never to wait.
    */
   batchWrites?: boolean;
 }
@@ -175,10 +178,12 @@ function runnerFor(
   );
 }
 
-// Read when this module loads, before a test can fake it: the turn's end must come from the real
-// event loop, or a corked socket would hold its commands until a fake clock is advanced.
-const realSetImmediate = globalThis.setImmediate;
-// Node's own, unless something replaced it before this module loaded (fake timers installed first).
+// Node's own setImmediate, read from node:timers when this module loads: the turn's end must come
+// from the real event loop, or a corked socket would hold its commands until a fake clock is
+// advanced. Batching is on only while the global one is this very function (a fake, a stub or a
+// wrapper put there before or after this module loaded turns it off) and its source is Node's
+// (fake timers that replace node:timers' export too, as @sinonjs/fake-timers 11+ does).
+const realSetImmediate = timers.setImmediate;
 const realIsNodes =
   typeof realSetImmediate === 'function' &&
   Function.prototype.toString.call(realSetImmediate).startsWith('function setImmediate(');
@@ -201,7 +206,8 @@ type Corkable = { cork(): void; uncork(): void };
  * the turn's other sockets are read, and measured dearer.
  *
  * Nothing is corked unless the client is connected (`ready`), has a socket that can be corked,
- * and `setImmediate` is still the real one: under a test's fake timers each command is written at once.
+ * and the global `setImmediate` is still Node's own: under a test's fake timers, or with it
+ * wrapped, each command is written at once.
  */
 function turnBatcher(client: IoRedisConnection): () => void {
   let corked: Corkable | undefined;

@@ -205,6 +205,29 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
     }
   });
 
+  it('corks nothing under a hand-written setImmediate installed before the store module loaded', async () => {
+    const { client, socket } = await writeCountingClient();
+    const original = globalThis.setImmediate;
+    const held: (() => void)[] = [];
+    // Named like Node's, so only its identity tells it apart.
+    globalThis.setImmediate = function setImmediate(callback: () => void) {
+      held.push(callback);
+    } as unknown as typeof setImmediate;
+    try {
+      vi.resetModules();
+      const { RedisDedupeStore: Loaded } = await import('../../lib/stores/redis-store.js');
+      const store = new Loaded({ client, prefix: `${runPrefix}stub-first:` });
+      const claim = store.claim('a', 60_000);
+      expect(socket.writableCorked).toBe(0);
+      expect((await claim).state).toBe('claimed');
+      expect(held).toHaveLength(0);
+    } finally {
+      globalThis.setImmediate = original;
+      vi.resetModules();
+      await client.quit();
+    }
+  });
+
   it('corks nothing when the fake setImmediate was installed before the store module loaded', async () => {
     const { client, socket } = await writeCountingClient();
     vi.useFakeTimers({ toFake: ['setImmediate'] });
