@@ -205,6 +205,19 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
     }
   });
 
+  /**
+   * The store module loaded afresh, as it would be under whatever setImmediate is in place now, and
+   * a claim sent through it: the socket must not be corked. Answers the claim still in flight
+   * (in an object, or the async function would wait for it).
+   */
+  async function claimFromAFreshModule(client: Redis, socket: Socket, name: string) {
+    vi.resetModules();
+    const { RedisDedupeStore: Loaded } = await import('../../lib/stores/redis-store.js');
+    const claim = new Loaded({ client, prefix: `${runPrefix}${name}:` }).claim('a', 60_000);
+    expect(socket.writableCorked).toBe(0);
+    return { claim };
+  }
+
   it('corks nothing under a hand-written setImmediate installed before the store module loaded', async () => {
     const { client, socket } = await writeCountingClient();
     const original = globalThis.setImmediate;
@@ -214,11 +227,7 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
       held.push(callback);
     } as unknown as typeof setImmediate;
     try {
-      vi.resetModules();
-      const { RedisDedupeStore: Loaded } = await import('../../lib/stores/redis-store.js');
-      const store = new Loaded({ client, prefix: `${runPrefix}stub-first:` });
-      const claim = store.claim('a', 60_000);
-      expect(socket.writableCorked).toBe(0);
+      const { claim } = await claimFromAFreshModule(client, socket, 'stub-first');
       expect((await claim).state).toBe('claimed');
       expect(held).toHaveLength(0);
     } finally {
@@ -232,12 +241,8 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
     const { client, socket } = await writeCountingClient();
     vi.useFakeTimers({ toFake: ['setImmediate'] });
     try {
-      vi.resetModules();
-      const { RedisDedupeStore: Loaded } = await import('../../lib/stores/redis-store.js');
-      const store = new Loaded({ client, prefix: `${runPrefix}fake-first:` });
-      // With the fake one left in place a real turn passes too, so the check does not rest on the swap alone.
-      const claim = store.claim('a', 60_000);
-      expect(socket.writableCorked).toBe(0);
+      const { claim } = await claimFromAFreshModule(client, socket, 'fake-first');
+      // Real timers again before waiting: had the claim been corked, only the fake clock could send it.
       vi.useRealTimers();
       expect((await claim).state).toBe('claimed');
     } finally {
