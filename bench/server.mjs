@@ -29,6 +29,14 @@ async function expressApp() {
   return { express, app };
 }
 
+// A connected ioredis client for (e) and (e0), on the Redis the machine runs.
+async function connectedRedis() {
+  const { Redis } = await import('ioredis');
+  const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
+  await client.connect();
+  return client;
+}
+
 // The ablations' shared steps, exactly as (a) writes them out.
 function readAsA(req, then) {
   const chunks = [];
@@ -125,9 +133,7 @@ const configurations = {
   async e0() {
     const { app } = await expressApp();
     const { idwiseWebhooks } = await importPackage();
-    const { Redis } = await import('ioredis');
-    const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
-    await client.connect();
+    const client = await connectedRedis();
     const webhooks = idwiseWebhooks({ auth: { type: 'bearer', tokens: [TOKEN] } });
     webhooks.events.on('journeyCompleted', async () => {
       await client.ping();
@@ -223,10 +229,8 @@ const configurations = {
   async e() {
     const { app } = await expressApp();
     const { idwiseWebhooks, RedisDedupeStore } = await importPackage();
-    const { Redis } = await import('ioredis');
     const prefix = process.env.BENCH_REDIS_PREFIX ?? `idwise-bench:${process.pid}-${Date.now()}:`;
-    const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
-    await client.connect();
+    const client = await connectedRedis();
     const store = new RedisDedupeStore({ client, prefix });
     const webhooks = idwiseWebhooks({ auth: { type: 'bearer', tokens: [TOKEN] }, store });
     webhooks.events.on('journeyCompleted', trivialListener);

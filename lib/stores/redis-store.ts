@@ -156,17 +156,10 @@ function runnerFor(
     if (typeof shape.defineCommand === 'function') {
       const ioredis = client as IoRedisLikeClient;
       const evalsha = typeof shape.evalsha === 'function' ? ioredis.evalsha!.bind(ioredis) : undefined;
-      const batch = batchWrites ? turnBatcher(client as IoRedisConnection) : () => {};
+      const batched = batchWrites && realIsNodes ? turnBatcher(client as IoRedisConnection) : (send: Send) => send;
       return runner(
-        (text, key, args) => {
-          batch();
-          return ioredis.eval(text, 1, key, ...args);
-        },
-        evalsha &&
-          ((sha1, key, args) => {
-            batch();
-            return evalsha(sha1, 1, key, ...args);
-          }),
+        batched((text, key, args) => ioredis.eval(text, 1, key, ...args)),
+        evalsha && batched((sha1, key, args) => evalsha(sha1, 1, key, ...args)),
       );
     }
   }
@@ -180,9 +173,9 @@ function runnerFor(
 
 // Node's own setImmediate, read from node:timers when this module loads: the turn's end must come
 // from the real event loop, or a corked socket would hold its commands until a fake clock is
-// advanced. Batching is on only while the global one is this very function (a fake, a stub or a
-// wrapper put there before or after this module loaded turns it off) and its source is Node's
-// (fake timers that replace node:timers' export too, as @sinonjs/fake-timers 11+ does).
+// advanced. Batching is on only if its source is Node's (fake timers can replace node:timers'
+// export too, as @sinonjs/fake-timers 11+ does) and while the global one is this very function (a
+// fake, a stub or a wrapper put there before or after this module loaded turns it off).
 const realSetImmediate = timers.setImmediate;
 const realIsNodes =
   typeof realSetImmediate === 'function' &&
@@ -197,19 +190,19 @@ interface IoRedisConnection {
 type Corkable = { cork(): void; uncork(): void };
 
 /**
- * Corks the client's socket at this store's first command in a turn of the event loop and uncorks
- * it when the turn ends, so that the turn's commands leave in one write: under load several
- * deliveries claim and complete in one turn. The kernel's cost of a write was about half of what
- * the Redis store added to a delivery, and one write per turn took about a tenth off (bench/RESULTS.md,
- * session 6). ioredis writes a command to the socket as it is sent, which is why the batching is
- * done here; its own auto-pipelining builds a Pipeline per flush and flushes at nextTick, before
- * the turn's other sockets are read, and measured dearer.
+ * Wraps a send so that it first corks the client's socket, at this store's first command in a turn
+ * of the event loop, until the turn ends: the turn's commands leave in one write, and under load
+ * several deliveries claim and complete in one turn. The kernel's cost of a write was about half
+ * of what the Redis store added to a delivery; one write per turn took 0-15% off its CPU over
+ * HTTP (bench/RESULTS.md, session 6). ioredis writes a command to the socket as it is sent, which
+ * is why the batching is done here; its own auto-pipelining builds a Pipeline per flush and
+ * flushes at nextTick, before the turn's other sockets are read, and measured dearer.
  *
  * Nothing is corked unless the client is connected (`ready`), has a socket that can be corked,
  * and the global `setImmediate` is still Node's own: under a test's fake timers, or with it
  * wrapped, each command is written at once.
  */
-function turnBatcher(client: IoRedisConnection): () => void {
+function turnBatcher(client: IoRedisConnection): (send: Send) => Send {
   let corked: Corkable | undefined;
   const uncork = (): void => {
     const socket = corked;
@@ -220,9 +213,8 @@ function turnBatcher(client: IoRedisConnection): () => void {
       // A socket that failed meanwhile: ioredis hears of it through the socket's own events.
     }
   };
-  return () => {
-    if (corked !== undefined || client.status !== 'ready') return;
-    if (!realIsNodes || globalThis.setImmediate !== realSetImmediate) return;
+  const corkForThisTurn = (): void => {
+    if (corked !== undefined || client.status !== 'ready' || globalThis.setImmediate !== realSetImmediate) return;
     const socket = client.stream as Partial<Corkable> | undefined;
     if (typeof socket?.cork !== 'function' || typeof socket.uncork !== 'function') return;
     // The uncork is scheduled before the cork, so that nothing can leave the socket corked past
@@ -230,6 +222,10 @@ function turnBatcher(client: IoRedisConnection): () => void {
     realSetImmediate(uncork);
     socket.cork();
     corked = socket as Corkable;
+  };
+  return (send) => (scriptOrSha1, key, args) => {
+    corkForThisTurn();
+    return send(scriptOrSha1, key, args);
   };
 }
 
