@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildEvent } from '../../lib/testing/index.js';
 import { heldListener } from '../support/held-listener.js';
+import { nextTurn } from '../support/deferred.js';
 import { startApp } from '../support/http.js';
 import { ScriptedStore } from '../support/scripted-store.js';
 
@@ -196,4 +197,65 @@ describe('a dedupe store that throws or times out', () => {
       expect.stringMatching(/could not mark the event done/),
     ]);
   });
+});
+
+describe('the completion, recorded after the answer', () => {
+  it('does not hold the 200: the store records the event done after it, and close() waits for that', async () => {
+    const store = new ScriptedStore();
+    const recordCompletion = store.hold('complete');
+    const app = await startApp({ options: { store } });
+    const payload = buildEvent('Finished Journey');
+    const key = `eventId:${payload.body.eventId}`;
+
+    const res = await app.post(payload);
+    expect(res.body).toEqual({ status: 'processed' });
+    expect(store.calls.map((c) => c.operation)).toEqual(['claim', 'complete']);
+
+    let closed = false;
+    const closing = app.close().then(() => (closed = true));
+    await nextTurn();
+    expect(closed).toBe(false);
+    const recorded = store.after('complete');
+    recordCompletion();
+    await Promise.all([recorded, closing]);
+    expect(await store.inner.claim(key, 60_000)).toEqual({ state: 'done' });
+  });
+
+  it('answers a redelivery to this process meanwhile with duplicate, once the completion is recorded, not 409', async () => {
+    const store = new ScriptedStore();
+    const recordCompletion = store.hold('complete');
+    const app = await startApp({ options: { store } });
+    const heard = app.record('journeyCompleted');
+    const payload = buildEvent('Finished Journey');
+    expect((await app.post(payload)).body).toEqual({ status: 'processed' });
+
+    let answered = false;
+    const again = app.post(payload).then((res) => ((answered = true), res));
+    // It waits for the completion, before it claims: the store would still say in flight.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answered).toBe(false);
+    expect(store.calls.map((c) => c.operation)).toEqual(['claim', 'complete']);
+    recordCompletion();
+
+    const res = await again;
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'duplicate' });
+    expect(heard).toHaveLength(1);
+    expect(store.calls.map((c) => c.operation)).toEqual(['claim', 'complete', 'claim']);
+  });
+
+  it('claims a redelivery as usual once a failed completion is over: the claim still held answers 409', async () => {
+    const store = new ScriptedStore({ complete: 'throw' });
+    const app = await startApp({ options: { store } });
+    const payload = buildEvent('Finished Journey');
+    expect((await app.post(payload)).body).toEqual({ status: 'processed' });
+
+    const again = await app.post(payload);
+
+    expect(again.status).toBe(409);
+    expect(app.logger.at('error').map((e) => e.message)).toEqual([
+      expect.stringMatching(/could not mark the event done/),
+    ]);
+  });
+
 });

@@ -15,6 +15,7 @@ export class ScriptedStore implements DedupeStore {
   readonly faults: Partial<Record<StoreOperation, StoreFault>>;
   readonly calls: { operation: StoreOperation; key: string }[] = [];
   readonly #waiting: { operation: StoreOperation; done: Deferred<void> }[] = [];
+  readonly #held: Partial<Record<StoreOperation, Promise<void>>> = {};
 
   constructor(faults: Partial<Record<StoreOperation, StoreFault>> = {}, inner = new MemoryDedupeStore()) {
     this.faults = faults;
@@ -26,6 +27,16 @@ export class ScriptedStore implements DedupeStore {
     const done = deferred();
     this.#waiting.push({ operation, done });
     return done.promise;
+  }
+
+  /**
+   * The next call of `operation` waits, before it reaches the inner store, until the returned
+   * function is called: a store slow to answer, for as long as the test wants.
+   */
+  hold(operation: StoreOperation): () => void {
+    const gate = deferred();
+    this.#held[operation] = gate.promise;
+    return () => gate.resolve();
   }
 
   claim(key: string, leaseMs: number): Promise<ClaimResult> {
@@ -43,7 +54,10 @@ export class ScriptedStore implements DedupeStore {
   async #run<T>(operation: StoreOperation, key: string, call: () => Promise<T>): Promise<T> {
     this.calls.push({ operation, key });
     const fault = this.faults[operation];
+    const held = this.#held[operation];
+    delete this.#held[operation];
     try {
+      if (held) await held;
       if (fault === 'hang') return await new Promise<never>(() => {});
       if (fault === 'throw') throw new Error(`store.${operation} failed on purpose (connection refused)`);
       return await call();
