@@ -257,5 +257,4 @@ describe('the completion, recorded after the answer', () => {
       expect.stringMatching(/could not mark the event done/),
     ]);
   });
-
 });
