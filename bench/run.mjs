@@ -81,7 +81,7 @@ const LABELS = {
   d: 'idwiseWebhooks(), memory store',
   e: 'idwiseWebhooks(), Redis store (ioredis)',
   f: 'createNodeHandler() on node:http',
-  e0: '(d) whose listener awaits two bare ioredis PINGs: the floor under (e)',
+  e0: '(d) whose listener makes two bare ioredis PINGs, awaiting the first: the floor under (e)',
 };
 // Run in the distinct-events phase only: a reference for one target, with none of its own.
 const DISTINCT_ONLY = new Set(['e0']);
