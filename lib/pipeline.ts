@@ -248,7 +248,17 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       completed(key, done);
       end();
     });
-    recording.set(key, recorded);
+    // Another completion of this key may still be running: a late one, from listeners that outlived
+    // handlerTimeoutMs and then their lease, beside the newer claim's. A redelivery waits for both.
+    const earlier = recording.get(key);
+    if (earlier === undefined) {
+      recording.set(key, recorded);
+      return true;
+    }
+    const both: Promise<void> = Promise.all([earlier, recorded]).then(() => {
+      if (recording.get(key) === both) recording.delete(key);
+    });
+    recording.set(key, both);
     return true;
   }
 

@@ -6,6 +6,7 @@ import { AUTH, handle } from '../support/fixtures.js';
 import { nextTurn } from '../support/deferred.js';
 import { heldListener } from '../support/held-listener.js';
 import { RecordingLogger } from '../support/recording-logger.js';
+import { ScriptedStore } from '../support/scripted-store.js';
 
 const setup = (options: { handlerTimeoutMs?: number } = {}) => {
   const store = new MemoryDedupeStore();
@@ -45,6 +46,45 @@ describe('pipeline.close()', () => {
     await closing;
     // The late success was recorded: the event is done, so a retry would be a duplicate.
     expect(await store.claim(`eventId:${payload.body.eventId}`, 60_000)).toEqual({ state: 'done' });
+  });
+});
+
+describe('completions recorded after the answer', () => {
+  it('make a redelivery wait for each one of its key, a late one beside the newer claim too', async () => {
+    let now = 0;
+    const store = new ScriptedStore({}, new MemoryDedupeStore({ now: () => now }));
+    const pipeline = createPipeline({
+      auth: AUTH,
+      store,
+      logger: new RecordingLogger(),
+      leaseMs: 1000,
+      handlerTimeoutMs: 20,
+    });
+    const held = heldListener();
+    pipeline.events.on('journeyCompleted', held.listener);
+    const payload = buildEvent('Finished Journey');
+
+    // The first attempt outlives handlerTimeoutMs, then its lease.
+    expect((await handle(pipeline, payload)).status).toBe(503);
+    const late = await held.call(0);
+    now += 1001;
+    // A retry claims again and succeeds; its completion is held.
+    const recordRetry = store.hold('complete');
+    const retry = handle(pipeline, payload);
+    (await held.call(1)).finish();
+    expect((await retry).body).toEqual({ status: 'processed' });
+    // The first attempt's late completion (its token is stale: it changes nothing) ends first.
+    const lateRecorded = store.after('complete');
+    late.finish();
+    await lateRecorded;
+
+    let answered = false;
+    const third = handle(pipeline, payload).then((answer) => ((answered = true), answer));
+    await nextTurn();
+    expect(answered).toBe(false);
+    recordRetry();
+    expect((await third).body).toEqual({ status: 'duplicate' });
+    await pipeline.close();
   });
 });
 
