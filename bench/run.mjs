@@ -220,12 +220,26 @@ if (settings.warmup > 0) {
   for (const config of configs) await load({ port: servers[config].port, ...loadOptions(config, settings.warmup, 0) });
 }
 
+// The order the configurations run in within a round: each target's two sides next to each other,
+// so that the machine's drift between them is the seconds of one load, not half a round. Until
+// session 7 they ran in the order of the labels, which put (f) five loads (about 25 s) after (a):
+// on a busy host the two then met different neighbours' load, and (f) / (a) spread 1.04-1.72
+// round by round. (c) is the one left apart from (d): (d) ≤ 1.0 × (c) holds by 20-30%. A build
+// under --compare runs right after its twin; the ablations between (a) and (f).
+const RUN_ORDER = ['a', 'f', 'b', 'd', 'e', 'e0', 'c'];
+const runRank = (config) => {
+  const rank = RUN_ORDER.indexOf(config.replace(/@ref$/, ''));
+  return rank === -1 ? 0.5 : rank;
+};
+
 async function phase(name, rounds, duration, duplicateShare) {
   const inPhase = duplicateShare > 0 ? configs.filter((c) => !DISTINCT_ONLY.has(c)) : configs;
+  // The report keeps the labels' order; only the loads follow RUN_ORDER (a stable sort).
   const samples = Object.fromEntries(inPhase.map((c) => [c, []]));
+  const runOrder = [...inPhase].sort((x, y) => runRank(x) - runRank(y));
   for (let round = 0; round < rounds; round++) {
     // Forward then backward, so that no configuration always runs right after the same neighbour.
-    const order = round % 2 === 0 ? inPhase : [...inPhase].reverse();
+    const order = round % 2 === 0 ? runOrder : [...runOrder].reverse();
     const line = [];
     for (const config of order) {
       const sample = await measuredLoad(servers[config], loadOptions(config, duration, duplicateShare));
