@@ -10,7 +10,7 @@
 //   --duration S        BENCH_DURATION        seconds per configuration per round  (default 2)
 //                                             (5 × 4 s until session 7: the same time, but half
 //                                             the pairs, each twice as far apart. On one build,
-//                                             (e) / (d) passed in 3 of 4 runs of 10 × 2 s and in
+//                                             (e) / (d) passed in 4 of 5 runs of 10 × 2 s and in
 //                                             2 of 4 of 5 × 4 s, on a busy host: bench/RESULTS.md)
 //   --dup-rounds N      BENCH_DUP_ROUNDS      rounds with 50% duplicates, 0 = skip  (default 3)
 //   --dup-duration S    BENCH_DUP_DURATION    seconds per configuration per round  (default 3)
