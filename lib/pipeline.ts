@@ -226,7 +226,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
    * waits for it and storeTimeoutMs bounds it. On a network store that spares each delivery the
    * wait for a second round trip: the answer leaves one round trip sooner, and under load the
    * completion's reply is read together with other deliveries' traffic instead of waking the
-   * process on its own (5-10% less CPU per delivery on Redis, bench/RESULTS.md, session 7).
+   * process on its own (5-8% less CPU per delivery on Redis over HTTP, bench/RESULTS.md, session 7).
    */
   function settle(run: ListenerRun, payload: IdwisePayload, ctx: Delivery, token: string | undefined): Later<boolean> {
     if (!run.ok) return settleFailure(run.error, payload, ctx, token);
