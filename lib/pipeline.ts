@@ -158,7 +158,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       // Only a payload without eventId is hashed, and only absurd nesting makes that overflow the stack.
       return { kind: 'invalid_payload', issues: [{ path: '/body', message: 'must not nest this deeply' }] };
     }
-    const earlier = recording.size === 0 ? undefined : recording.get(key);
+    const earlier = recording.get(key);
     if (earlier !== undefined) return earlier.then(() => claimAndDeliver(payload, key));
     return claimAndDeliver(payload, key);
   }

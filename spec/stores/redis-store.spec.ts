@@ -5,6 +5,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisDedupeStore } from '../../lib/stores/redis-store.js';
 import { runDedupeStoreContract } from '../../lib/testing/store-contract.js';
+import { nextTurn } from '../support/deferred.js';
 import { roundTripsPerDelivery } from '../support/round-trips.js';
 
 const url = process.env.REDIS_URL;
@@ -151,7 +152,6 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
     socket._writev = (...args: unknown[]) => ((writes.gathered += 1), writev(...args));
     return { client, socket, writes };
   }
-  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
   it('sends the commands of one turn of the event loop in one socket write (ioredis)', async () => {
     const { client, socket, writes } = await writeCountingClient();
