@@ -1,5 +1,6 @@
 // `npm run bench`: configurations (a)-(f) side by side, each in its own server process on
-// 127.0.0.1, loaded in turn (A B C ... then reversed, round after round) so that the machine's
+// 127.0.0.1, loaded in turn (each target's two sides next to each other, see RUN_ORDER; then
+// reversed, round after round) so that the machine's
 // drift falls on all of them alike. The targets are judged on server CPU time per request, which
 // the server reads from its own process.cpuUsage(): a target passes when both the ratio of the
 // medians and the median of the per-round (paired) ratios are within it. req/s and latency are
@@ -228,7 +229,7 @@ if (settings.warmup > 0) {
 // so that the machine's drift between them is the seconds of one load, not half a round. Until
 // session 7 they ran in the order of the labels, which put (f) five loads (about 25 s) after (a):
 // on a busy host the two then met different neighbours' load, and (f) / (a) spread 1.04-1.72
-// round by round. (c) is the one left apart from (d): (d) ≤ 1.0 × (c) holds by 20-30%. A build
+// round by round. (c) is the one left apart from (d): (d) ≤ 1.0 × (c) holds by 15-40%. A build
 // under --compare runs right after its twin; the ablations between (a) and (f).
 const RUN_ORDER = ['a', 'f', 'b', 'd', 'e', 'e0', 'c'];
 const runRank = (config) => {
@@ -310,12 +311,18 @@ const pairedRatio = (summary, of, base) => {
 };
 // How the round-by-round ratios spread, and in how many rounds the target held: on a noisy
 // machine a ratio within a few percent of its target says little without these.
+// A context row has no target: `max` undefined, and no count of rounds within.
 const pairedSpread = (summary, of, base, max) => {
   const ratios = pairedRatios(summary, of, base);
   if (!ratios.length) return 'n/a | n/a';
-  const within = ratios.filter((r) => r <= max).length;
-  return `${fmt(Math.min(...ratios))}-${fmt(Math.max(...ratios))} | ${within} of ${ratios.length}`;
+  const within = max === undefined ? 'n/a' : `${ratios.filter((r) => r <= max).length} of ${ratios.length}`;
+  return `${fmt(Math.min(...ratios))}-${fmt(Math.max(...ratios))} | ${within}`;
 };
+// One row of the ratio table, for a target or a context ratio alike.
+const ratioRow = (name, summary, of, base, max, verdict) =>
+  `| ${name} | ${fmt(ratio(summary, of, base, 'cpuPerRequest'))} | ${fmt(pairedRatio(summary, of, base))} | ` +
+  `${pairedSpread(summary, of, base, max)} | ${fmt(ratio(summary, of, base, 'rps'))} | ` +
+  `${fmt(ratio(summary, of, base, 'p50'))} | ${fmt(ratio(summary, of, base, 'p99'))} | ${verdict} |`;
 const fmt = (value, digits = 2) => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
 
 function table(title, summary) {
@@ -356,20 +363,11 @@ function ratioTable(title, summary, judge) {
             ? 'FAIL (one of the two ratios within)'
             : 'FAIL';
     if (judge) t.verdict = verdict;
-    rows.push(
-      `| ${t.name} | ${fmt(cpu)} | ${fmt(paired)} | ${pairedSpread(summary, t.of, t.base, t.max)} | ` +
-        `${fmt(ratio(summary, t.of, t.base, 'rps'))} | ` +
-        `${fmt(ratio(summary, t.of, t.base, 'p50'))} | ${fmt(ratio(summary, t.of, t.base, 'p99'))} | ${judge ? verdict : '(informative)'} |`,
-    );
+    rows.push(ratioRow(t.name, summary, t.of, t.base, t.max, judge ? verdict : '(informative)'));
   }
   for (const c of CONTEXT) {
-    if (!summary[c.of] || !summary[c.base]) continue;
-    const ratios = pairedRatios(summary, c.of, c.base);
-    rows.push(
-      `| ${c.name} | ${fmt(ratio(summary, c.of, c.base, 'cpuPerRequest'))} | ${fmt(pairedRatio(summary, c.of, c.base))} | ` +
-        `${fmt(Math.min(...ratios))}-${fmt(Math.max(...ratios))} | n/a | ${fmt(ratio(summary, c.of, c.base, 'rps'))} | ` +
-        `${fmt(ratio(summary, c.of, c.base, 'p50'))} | ${fmt(ratio(summary, c.of, c.base, 'p99'))} | (context, no target) |`,
-    );
+    if (summary[c.of] && summary[c.base])
+      rows.push(ratioRow(c.name, summary, c.of, c.base, undefined, '(context, no target)'));
   }
   return rows.join('\n');
 }
