@@ -93,7 +93,7 @@ console.log(
 console.log(
   `bytes per remembered key (heap after GC minus the empty pipeline's, over keys held): ${perKey.toFixed(0)} when the ` +
     `store first fills (${full?.events} events), ${perKeySteady.toFixed(0)} levelled off at ${hLast.events} events ` +
-    `(${perKeyWithExternal.toFixed(0)} counting external/ArrayBuffer memory); keys are 'eventId:' + a 36-character UUID`,
+    `(${perKeyWithExternal.toFixed(0)} counting external/ArrayBuffer memory); keys are a 36-character UUID eventId`,
 );
 if (h200k && hLast.events > h200k.events) {
   const growth = hLast.heapUsed / h200k.heapUsed - 1;

@@ -1,13 +1,13 @@
-export { idwiseWebhooks, type IdwiseWebhooksRouter } from './express-router.js';
-export { createNodeHandler, type IdwiseNodeHandler } from './node-handler.js';
+export { idwiseWebhooks, type IdwiseWebhooksRouter } from './http/express-router.js';
+export { createNodeHandler, type IdwiseNodeHandler } from './http/node-handler.js';
 export { createPipeline, type WebhookPipeline, type WebhookRequest } from './pipeline.js';
 export { OptionsError, type IdwiseWebhooksOptions } from './options.js';
 export type { AuthOption } from './auth.js';
 export type { Logger } from './logger.js';
 export type { HttpResponse } from './outcomes.js';
-export type { ValidationIssue } from './validate.js';
+export type { ValidationIssue } from './payload/validate.js';
+export { IdwiseEventEmitter, type DeliveryContext, type IdwiseEventMap, type IdwiseEventName } from './emitter.js';
 export {
-  IdwiseEventEmitter,
   KNOWN_EVENTS,
   type AmlMonitorUpdateBody,
   type AmlUpdatePayload,
@@ -21,10 +21,7 @@ export {
   type UnknownEventBody,
   type UpdatedJourneyBody,
   type VerificationUpdateRequiredBody,
-  type DeliveryContext,
   type FinishedJourneyPayload,
-  type IdwiseEventMap,
-  type IdwiseEventName,
   type IdwisePayload,
   type KnownEventName,
   type KnownPayload,
@@ -37,8 +34,8 @@ export {
   type UpdatedJourneyPayload,
   type UserStepsFinishedPayload,
   type VerificationUpdateRequiredPayload,
-} from './events.js';
-export type { FinalDecision, JourneyAction, ManualDecision, SystemDecision } from './schemas.js';
+} from './payload/events.js';
+export type { FinalDecision, JourneyAction, ManualDecision, SystemDecision } from './payload/schemas.js';
 export type { ClaimResult, DedupeStore } from './stores/dedupe-store.js';
 export { MemoryDedupeStore, type MemoryDedupeStoreOptions } from './stores/memory-store.js';
 export {

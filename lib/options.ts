@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import bytes from 'bytes';
 import type { AuthOption } from './auth.js';
 import { describeValue } from './describe-value.js';
-import { IdwiseEventEmitter } from './events.js';
+import { IdwiseEventEmitter } from './emitter.js';
 import { parseAllowlist, type IpAllowlist } from './ip-allowlist.js';
 import { consoleLogger, guardedLogger, type Logger } from './logger.js';
 import type { DedupeStore } from './stores/dedupe-store.js';
@@ -19,7 +19,7 @@ export interface IdwiseWebhooksOptions {
   path?: string;
   /** Where dedupe state lives. Default: a new `MemoryDedupeStore()` (one process only). */
   store?: DedupeStore;
-  /** How long an in-flight claim lives before another attempt may take over. Default 60 000. */
+  /** How long a claim lives before another attempt may take over. Default 60 000. */
   leaseMs?: number;
   /** How long a handled event is remembered. Default 24 h. */
   retentionMs?: number;

@@ -5,7 +5,7 @@
  * still be needed; 4xx for requests that no retry can fix.
  */
 import type { BodyFailure } from './body.js';
-import type { ValidationIssue } from './validate.js';
+import type { ValidationIssue } from './payload/validate.js';
 
 export type Outcome =
   | { kind: 'processed' }
@@ -21,7 +21,7 @@ export type Outcome =
   | { kind: BodyFailure }
   | { kind: 'invalid_payload'; issues: ValidationIssue[] };
 
-/** What `pipeline.handle()` answers. Often a shared, frozen object: copy it to change it. */
+/** What `pipeline.handle()` answers. */
 export interface HttpResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
@@ -41,7 +41,7 @@ const json = (status: number, body: Record<string, unknown>, headers: Record<str
   body,
 });
 
-function toResponse(outcome: Outcome, retry: RetryAfter): HttpResponse {
+export function toResponse(outcome: Outcome, retry: RetryAfter): HttpResponse {
   const later = (seconds: number) => ({ 'Retry-After': String(seconds) });
   switch (outcome.kind) {
     case 'processed':
@@ -78,24 +78,4 @@ function toResponse(outcome: Outcome, retry: RetryAfter): HttpResponse {
     case 'invalid_payload':
       return json(400, { error: 'invalid_payload', details: outcome.issues });
   }
-}
-
-/**
- * `toResponse` with the answers that carry nothing from the delivery made once and frozen, so the
- * hot path (200 processed, 200 duplicate) allocates no answer and `writeResponse` serialises it once.
- */
-export function createResponder(retry: RetryAfter): (outcome: Outcome) => HttpResponse {
-  const reused = new Map<Outcome['kind'], HttpResponse>();
-  return (outcome) => {
-    // Only this one carries the delivery's own details (its validation issues). A 401's challenge
-    // is fixed by the auth scheme, so it is the same for every refusal of one pipeline.
-    if (outcome.kind === 'invalid_payload') return toResponse(outcome, retry);
-    let response = reused.get(outcome.kind);
-    if (response === undefined) {
-      const fresh = toResponse(outcome, retry);
-      response = Object.freeze({ ...fresh, headers: Object.freeze(fresh.headers), body: Object.freeze(fresh.body) });
-      reused.set(outcome.kind, response);
-    }
-    return response;
-  };
 }

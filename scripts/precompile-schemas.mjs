@@ -51,11 +51,11 @@ function generate(schemas, esm) {
 
 export async function precompileSchemas(out) {
   // A module namespace: its exports in name order, each an earlier one's object where it is one.
-  const schemas = await import(pathToFileURL(join(resolve(out, 'esm'), 'schemas.js')).href);
+  const schemas = await import(pathToFileURL(join(resolve(out, 'esm'), 'payload', 'schemas.js')).href);
   const names = Object.keys(schemas).join(', ');
   await replaceInBuild(
     out,
-    'schemas.js',
+    'payload/schemas.js',
     (esm) => generate(schemas, esm),
     (written, format) => {
       const exported = Object.keys(written).filter((name) => name !== '__esModule');

@@ -58,13 +58,13 @@ function generate(schemas, options, esm) {
 
 export async function precompileValidators(out) {
   const { payloadSchemas, AJV_OPTIONS } = await import(
-    pathToFileURL(join(resolve(out, 'esm'), 'payload-schemas.js')).href
+    pathToFileURL(join(resolve(out, 'esm'), 'payload', 'payload-schemas.js')).href
   );
   const schemas = payloadSchemas();
   const events = [...schemas.byEvent.keys()];
   await replaceInBuild(
     out,
-    'validators.js',
+    'payload/validators.js',
     (esm) => generate(schemas, AJV_OPTIONS, esm),
     ({ compiledValidators }, format) => {
       const { fallback, byEvent } = compiledValidators();

@@ -18,7 +18,7 @@ export function createApp({ redisUrl, token, queueName, prefix }) {
     // the first enqueue hung), BullMQ keeps one job. If add() fails, the listener fails, the
     // answer is 500, and IDWise retries: the event is never acknowledged without a job.
     await queue.add('fetch-journey-result', payload.body, {
-      jobId: ctx.dedupeKey.replaceAll(':', '-'), // BullMQ reserves ':' in job ids
+      jobId: ctx.dedupeKey, // the eventId itself, stable across retries
       attempts: 5,
       backoff: { type: 'exponential', delay: 1000 },
     });

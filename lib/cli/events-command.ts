@@ -1,11 +1,6 @@
 /** `idwise-webhooks events`: the event table, read from the same table the package dispatches with. */
-import {
-  KNOWN_EVENTS,
-  MANUAL_REVIEW_ACTION,
-  emitterEventsFor,
-  type IdwisePayload,
-  type KnownEventName,
-} from '../events.js';
+import { emitterEventsFor } from '../emitter.js';
+import { KNOWN_EVENTS, MANUAL_REVIEW_ACTION, type IdwisePayload, type KnownEventName } from '../payload/events.js';
 import { buildEvent } from '../testing/build-event.js';
 import { EVENTS_HELP } from './help.js';
 import type { CliOutput } from './output.js';

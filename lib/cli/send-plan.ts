@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AuthOption } from '../auth.js';
-import { KNOWN_EVENTS, type KnownEventName } from '../events.js';
+import { KNOWN_EVENTS, type KnownEventName } from '../payload/events.js';
 import { buildEvent } from '../testing/build-event.js';
 import { parseFlags, type FlagSpecs } from './parse-flags.js';
 import { applyEdits, parseSet, parseUnset } from './payload-edits.js';

@@ -30,7 +30,7 @@ const TABLE_PART = /^[a-z_][a-z0-9_]{0,47}$/;
 /**
  * The DDL `migrate()` runs, for applying it yourself (e.g. in your migration tool). Idempotent.
  *
- * A row is one key: `token` names the attempt that claimed it, `state` is `in-flight` until
+ * A row is one key: `token` names the attempt that claimed it, `state` is `in_flight` until
  * `complete` turns it `done`, and `expires_at` ends the lease or the retention. An expired row
  * counts as absent; `prune()` deletes such rows, using the index.
  */
@@ -40,7 +40,7 @@ export function postgresDedupeTableSql(table: string = DEFAULT_TABLE): string {
     `CREATE TABLE IF NOT EXISTS ${qualified} (`,
     '  key        text        PRIMARY KEY,',
     '  token      text        NOT NULL,',
-    "  state      text        NOT NULL CHECK (state IN ('in-flight', 'done')),",
+    "  state      text        NOT NULL CHECK (state IN ('in_flight', 'done')),",
     '  expires_at timestamptz NOT NULL',
     ');',
     `CREATE INDEX IF NOT EXISTS ${indexName} ON ${qualified} (expires_at);`,
@@ -88,7 +88,7 @@ export class PostgresDedupeStore implements DedupeStore {
       // a CTE that reads the row again sees the old snapshot, possibly without the row at all.
       // The token we sent coming back is what says "claimed"; no xmax trick is needed.
       claim: `INSERT INTO ${qualified} AS d (key, token, state, expires_at)
-VALUES ($1, $2, 'in-flight', now() + $3::double precision * interval '1 millisecond')
+VALUES ($1, $2, 'in_flight', now() + $3::double precision * interval '1 millisecond')
 ON CONFLICT (key) DO UPDATE SET
   token      = CASE WHEN ${expired} THEN excluded.token      ELSE d.token      END,
   state      = CASE WHEN ${expired} THEN excluded.state      ELSE d.state      END,
@@ -98,8 +98,8 @@ RETURNING d.token = $2 AS claimed, d.state`,
       // nothing, whether or not another worker claimed the key since (the Redis store behaves alike,
       // its key being gone).
       complete: `UPDATE ${qualified} SET state = 'done', expires_at = now() + $3::double precision * interval '1 millisecond'
-WHERE key = $1 AND token = $2 AND state = 'in-flight' AND expires_at > now()`,
-      release: `DELETE FROM ${qualified} WHERE key = $1 AND token = $2 AND state = 'in-flight'`,
+WHERE key = $1 AND token = $2 AND state = 'in_flight' AND expires_at > now()`,
+      release: `DELETE FROM ${qualified} WHERE key = $1 AND token = $2 AND state = 'in_flight'`,
       prune: `DELETE FROM ${qualified} WHERE expires_at <= now()`,
     };
   }
@@ -122,7 +122,7 @@ WHERE key = $1 AND token = $2 AND state = 'in-flight' AND expires_at > now()`,
     const { rows } = await this.#query(this.#sql.claim, [key, token, milliseconds(leaseMs, 'leaseMs')]);
     const row = rows[0];
     if (row?.claimed === true) return { state: 'claimed', token };
-    return row?.state === 'done' ? { state: 'done' } : { state: 'in-flight' };
+    return row?.state === 'done' ? { state: 'done' } : { state: 'in_flight' };
   }
 
   async complete(key: string, token: string, retentionMs: number): Promise<void> {

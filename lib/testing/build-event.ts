@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { KNOWN_EVENTS, type KnownEventName, type KnownPayload } from '../events.js';
+import { KNOWN_EVENTS, type KnownEventName, type KnownPayload } from '../payload/events.js';
 import { SAMPLE_BODIES } from './sample-bodies.js';
 
 /** Fields to change in a built payload; nested objects merge, arrays and other values replace. */

@@ -2,7 +2,7 @@
  * One realistic body per known IDWise event, shaped like the examples in IDWise's documentation.
  * Ids are filled in fresh by `buildEvent`.
  */
-import type { KnownEventName } from '../events.js';
+import type { KnownEventName } from '../payload/events.js';
 
 type SampleBody = Record<string, unknown>;
 

@@ -103,11 +103,11 @@ export function runDedupeStoreContract(
       await claimed(s, uniqueKey('first'), LONG_MS);
     });
 
-    it('answers in-flight to a second claim while the first is held', async () => {
+    it('answers in_flight to a second claim while the first is held', async () => {
       const s = await store();
       const key = uniqueKey('second');
       await claimed(s, key, LONG_MS);
-      assert.deepEqual(await s.claim(key, LONG_MS), { state: 'in-flight' });
+      assert.deepEqual(await s.claim(key, LONG_MS), { state: 'in_flight' });
     });
 
     it('lets exactly one of 50 concurrent claims of one key win', async () => {
@@ -115,7 +115,7 @@ export function runDedupeStoreContract(
       const key = uniqueKey('race');
       const results = await Promise.all(Array.from({ length: 50 }, () => s.claim(key, LONG_MS)));
       assert.equal(results.filter((r) => r.state === 'claimed').length, 1);
-      assert.equal(results.filter((r) => r.state === 'in-flight').length, 49);
+      assert.equal(results.filter((r) => r.state === 'in_flight').length, 49);
     });
 
     it('lets exactly one claim win when claims race across two instances of one namespace', async () => {
@@ -148,7 +148,7 @@ export function runDedupeStoreContract(
       const token = await claimed(s, key, LONG_MS);
       await s.complete(key, randomUUID(), LONG_MS);
       await s.release(key, randomUUID());
-      assert.equal(await stateOf(s, key), 'in-flight');
+      assert.equal(await stateOf(s, key), 'in_flight');
       await s.complete(key, token, LONG_MS);
       assert.equal(await stateOf(s, key), 'done');
     });
@@ -178,7 +178,7 @@ export function runDedupeStoreContract(
       await expire();
       const fresh = await claimed(s, key, LONG_MS);
       await s.complete(key, stale, LONG_MS);
-      assert.equal(await stateOf(s, key), 'in-flight');
+      assert.equal(await stateOf(s, key), 'in_flight');
       await s.complete(key, fresh, LONG_MS);
       assert.equal(await stateOf(s, key), 'done');
     });
@@ -190,7 +190,7 @@ export function runDedupeStoreContract(
       await expire();
       await claimed(s, key, LONG_MS);
       await s.release(key, stale);
-      assert.equal(await stateOf(s, key), 'in-flight');
+      assert.equal(await stateOf(s, key), 'in_flight');
     });
 
     it("keeps a key done when a stale token's release arrives after the newer claim completed", async () => {
@@ -219,7 +219,7 @@ export function runDedupeStoreContract(
       await claimed(one, key, LONG_MS);
       const token = await claimed(two, key, LONG_MS);
       await two.complete(key, token, LONG_MS);
-      assert.equal(await stateOf(one, key), 'in-flight');
+      assert.equal(await stateOf(one, key), 'in_flight');
       assert.equal(await stateOf(two, key), 'done');
     });
 
@@ -230,8 +230,8 @@ export function runDedupeStoreContract(
       const tokens = await Promise.all(keys.map((key) => claimed(s, key, LONG_MS)));
       await s.complete(keys[0]!, tokens[0]!, LONG_MS);
       assert.equal(await stateOf(s, keys[0]!), 'done');
-      assert.equal(await stateOf(s, keys[1]!), 'in-flight');
-      assert.equal(await stateOf(s, keys[2]!), 'in-flight');
+      assert.equal(await stateOf(s, keys[1]!), 'in_flight');
+      assert.equal(await stateOf(s, keys[2]!), 'in_flight');
     });
   });
 }

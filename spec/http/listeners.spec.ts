@@ -60,7 +60,7 @@ describe('running listeners', () => {
     expect(finished).toEqual(['slow sibling']);
     expect(reported).toHaveLength(1);
     expect(reported[0]!.args.slice(0, 2)).toEqual([failure, payload]);
-    expect(reported[0]!.ctx?.dedupeKey).toBe(`eventId:${payload.body.eventId}`);
+    expect(reported[0]!.ctx?.dedupeKey).toBe(payload.body.eventId);
     expect(app.logger.at('error')).toEqual([
       expect.objectContaining({
         message: 'a listener failed; answered non-200 so IDWise retries',

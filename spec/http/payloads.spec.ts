@@ -107,7 +107,7 @@ describe('the delivery context', () => {
     const before = Date.now();
     const { heard } = await emittedFor(payload);
     const ctx = heard[0]!.ctx!;
-    expect(ctx.dedupeKey).toBe(`eventId:${payload.body.eventId}`);
+    expect(ctx.dedupeKey).toBe(payload.body.eventId);
     expect(ctx.eventId).toBe(payload.body.eventId);
     expect(ctx.receivedAt.getTime()).toBeGreaterThanOrEqual(before);
     expect(ctx.signal.aborted).toBe(false);

@@ -129,24 +129,6 @@ describe('allowedIps', () => {
     const honest = await insider.post(payload(), { headers: { 'X-Forwarded-For': '198.51.100.1' } });
     expect([spoofed.status, honest.status]).toEqual([403, 200]);
   });
-
-  it('leaves req.ip uncomputed for an accepted delivery when no allowlist is set', async () => {
-    // Express computes req.ip on each read, asking `trust proxy` about each hop that X-Forwarded-For
-    // adds: count the questions.
-    let asked = 0;
-    const trust = () => {
-      asked += 1;
-      return false;
-    };
-    const open = await startApp({ trustProxy: trust });
-    const forwarded = { headers: { 'X-Forwarded-For': '198.51.100.1' } };
-    expect((await open.post(payload(), forwarded)).status).toBe(200);
-    const openAsked = asked;
-    const listed = await startApp({ trustProxy: trust, options: { allowedIps: ['127.0.0.1'] } });
-    expect((await listed.post(payload(), forwarded)).status).toBe(200);
-    expect(openAsked).toBe(0);
-    expect(asked).toBeGreaterThan(0);
-  });
 });
 
 describe('a refused request changes nothing', () => {

@@ -39,7 +39,7 @@ describe('the README quick start', () => {
         execFileSync('bash', ['-c', curl.replace('curl -i', 'curl -s -w " %{http_code}"')], { encoding: 'utf8' });
       expect(run()).toBe('{"status":"processed"} 200');
       expect(run()).toBe('{"status":"duplicate"} 200');
-      await expect.poll(() => output).toContain('journey 65f1c0ffee00000000000001 finished: Complete (eventId:a1b2)');
+      await expect.poll(() => output).toContain('journey 65f1c0ffee00000000000001 finished: Complete (a1b2)');
     } finally {
       server.kill();
     }

@@ -38,7 +38,7 @@ describe('MemoryDedupeStore', () => {
     await store.claim('d', 60_000);
     expect(store.size).toBe(3);
     expect((await store.claim('b', 60_000)).state).toBe('claimed');
-    expect((await store.claim('a', 60_000)).state).toBe('in-flight');
+    expect((await store.claim('a', 60_000)).state).toBe('in_flight');
   });
 
   it('hands out a token no other claim has, in this store or another one', async () => {
@@ -60,7 +60,7 @@ describe('MemoryDedupeStore', () => {
     const theirs = await second.claim('k', 60_000);
     if (mine.state !== 'claimed' || theirs.state !== 'claimed') throw new Error('expected two claims');
     await first.complete('k', theirs.token, 60_000);
-    expect(await first.claim('k', 60_000)).toEqual({ state: 'in-flight' });
+    expect(await first.claim('k', 60_000)).toEqual({ state: 'in_flight' });
     await first.complete('k', mine.token, 60_000);
     expect(await first.claim('k', 60_000)).toEqual({ state: 'done' });
   });
@@ -76,7 +76,7 @@ describe('MemoryDedupeStore', () => {
     const store = new MemoryDedupeStore({ now: () => now });
     await store.claim('k', 1_000);
     now = 999;
-    expect(await store.claim('k', 1_000)).toEqual({ state: 'in-flight' });
+    expect(await store.claim('k', 1_000)).toEqual({ state: 'in_flight' });
     now = 1_000;
     expect((await store.claim('k', 1_000)).state).toBe('claimed');
   });
@@ -126,7 +126,7 @@ describe('MemoryDedupeStore', () => {
     now = 5_000;
     await store.claim('k', 1_000);
     now = 5_999;
-    expect(await store.claim('k', 1_000)).toEqual({ state: 'in-flight' });
+    expect(await store.claim('k', 1_000)).toEqual({ state: 'in_flight' });
     now = 6_000;
     expect((await store.claim('k', 1_000)).state).toBe('claimed');
 
@@ -150,7 +150,7 @@ describe('MemoryDedupeStore', () => {
     const seen = [await store.claim('k', 60_000)];
     await store.complete('k', claim.token, 60_000);
     seen.push(await store.claim('k', 60_000), await store.claim('k', 60_000));
-    expect(seen).toEqual([{ state: 'in-flight' }, { state: 'done' }, { state: 'done' }]);
+    expect(seen).toEqual([{ state: 'in_flight' }, { state: 'done' }, { state: 'done' }]);
     expect(seen[1]).not.toBe(seen[2]);
     for (const result of seen) expect(Object.isFrozen(result)).toBe(false);
   });

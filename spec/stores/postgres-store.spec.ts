@@ -113,7 +113,7 @@ describe.skipIf(!url)('PostgresDedupeStore on a real server', () => {
     const { rows } = await pool.query(`SELECT key, state FROM ${schema}.pruning ORDER BY key`);
     expect(rows).toEqual([
       { key: 'done-for-long', state: 'done' },
-      { key: 'in-flight-for-long', state: 'in-flight' },
+      { key: 'in-flight-for-long', state: 'in_flight' },
     ]);
   });
 
@@ -173,7 +173,7 @@ describe('PostgresDedupeStore options', () => {
         'CREATE TABLE IF NOT EXISTS "idwise_dedupe" (',
         '  key        text        PRIMARY KEY,',
         '  token      text        NOT NULL,',
-        "  state      text        NOT NULL CHECK (state IN ('in-flight', 'done')),",
+        "  state      text        NOT NULL CHECK (state IN ('in_flight', 'done')),",
         '  expires_at timestamptz NOT NULL',
         ');',
         'CREATE INDEX IF NOT EXISTS "idwise_dedupe_expires_at_idx" ON "idwise_dedupe" (expires_at);',

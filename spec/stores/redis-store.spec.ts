@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisDedupeStore } from '../../lib/stores/redis-store.js';
 import { runDedupeStoreContract } from '../../lib/testing/store-contract.js';
-import { nextTurn } from '../support/deferred.js';
 import { roundTripsPerDelivery } from '../support/round-trips.js';
 
 const url = process.env.REDIS_URL;
@@ -116,220 +114,70 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
     }
   });
 
-  it('sends each script by its text the first time and by its SHA-1 after that', async () => {
+  it('sends each operation as one EVAL of its script, so a server that never saw it needs nothing loaded', async () => {
     const { counted, sent } = await countingClient();
     try {
-      const store = new RedisDedupeStore({ client: counted, prefix: `${runPrefix}by-sha:` });
-      const first = await store.claim('a', 60_000);
-      const second = await store.claim('b', 60_000);
-      if (first.state !== 'claimed' || second.state !== 'claimed') throw new Error('expected two claims');
-      await store.complete('a', first.token, 60_000);
-      await store.complete('b', second.token, 60_000);
-      expect(sent).toEqual(['eval', 'evalsha', 'eval', 'evalsha']);
+      await counted.script('FLUSH');
+      const store = new RedisDedupeStore({ client: counted, prefix: `${runPrefix}by-text:` });
+      const claim = await store.claim('a', 60_000);
+      if (claim.state !== 'claimed') throw new Error('expected a claim');
+      await counted.script('FLUSH');
+      await store.complete('a', claim.token, 60_000);
       expect(await store.claim('a', 60_000)).toEqual({ state: 'done' });
+      expect(sent).toEqual(['script', 'eval', 'script', 'eval', 'eval']);
     } finally {
       await counted.quit();
     }
   });
 
-  /**
-   * A connected ioredis client of its own, whose socket counts how node hands it what to send:
-   * `_write` for a lone chunk, `_writev` for chunks that were held back together (by a cork).
-   */
-  async function writeCountingClient(): Promise<{
-    client: Redis;
-    socket: Socket;
-    writes: { single: number; gathered: number };
-  }> {
-    const client = new Redis(url!, { maxRetriesPerRequest: 1 });
-    await client.ping();
-    type Sink = (...args: unknown[]) => unknown;
-    const socket = client.stream as Socket & { _write: Sink; _writev: Sink };
-    const writes = { single: 0, gathered: 0 };
-    const write = socket._write.bind(socket);
-    const writev = socket._writev.bind(socket);
-    socket._write = (...args: unknown[]) => ((writes.single += 1), write(...args));
-    socket._writev = (...args: unknown[]) => ((writes.gathered += 1), writev(...args));
-    return { client, socket, writes };
-  }
-
-  it('sends the commands of one turn of the event loop in one socket write (ioredis)', async () => {
-    const { client, socket, writes } = await writeCountingClient();
-    try {
-      const store = new RedisDedupeStore({ client, prefix: `${runPrefix}one-write:` });
-      const claims = Array.from({ length: 10 }, (_, i) => store.claim(`k${i}`, 60_000));
-      expect(socket.writableCorked).toBe(1);
-      await nextTurn();
-      expect(socket.writableCorked).toBe(0);
-      const answers = await Promise.all(claims);
-      expect(answers.map((answer) => answer.state)).toEqual(Array(10).fill('claimed'));
-      expect(writes).toEqual({ single: 0, gathered: 1 });
-      // The next turn's commands are a write of their own, and each settles as before.
-      const completions = answers.map((answer, i) =>
-        store.complete(`k${i}`, (answer as { token: string }).token, 60_000),
-      );
-      await Promise.all(completions);
-      expect(writes).toEqual({ single: 0, gathered: 2 });
-      expect(await store.claim('k3', 60_000)).toEqual({ state: 'done' });
-    } finally {
-      await client.quit();
-    }
-  });
-
-  it('leaves the socket alone with batchWrites: false', async () => {
-    const { client, socket, writes } = await writeCountingClient();
-    try {
-      const store = new RedisDedupeStore({ client, prefix: `${runPrefix}no-batch:`, batchWrites: false });
-      const claims = Array.from({ length: 5 }, (_, i) => store.claim(`k${i}`, 60_000));
-      expect(socket.writableCorked).toBe(0);
-      expect((await Promise.all(claims)).map((answer) => answer.state)).toEqual(Array(5).fill('claimed'));
-      expect(writes.single + writes.gathered).toBeGreaterThan(1);
-    } finally {
-      await client.quit();
-    }
-  });
-
-  // A corked socket waits for the real event loop's turn to end; under fake timers that turn's
-  // setImmediate might never run, so nothing is corked: each command leaves at once, as before.
-  it('corks nothing while setImmediate is faked, and still answers', async () => {
-    const { client, socket } = await writeCountingClient();
-    const store = new RedisDedupeStore({ client, prefix: `${runPrefix}fake-timers:` });
-    vi.useFakeTimers({ toFake: ['setImmediate', 'setTimeout'] });
-    try {
-      const claim = store.claim('a', 60_000);
-      expect(socket.writableCorked).toBe(0);
-      expect((await claim).state).toBe('claimed');
-    } finally {
-      vi.useRealTimers();
-      await client.quit();
-    }
-  });
-
-  /**
-   * The store module loaded afresh, as it would be under whatever setImmediate is in place now, and
-   * a claim sent through it: the socket must not be corked. Answers the claim still in flight
-   * (in an object, or the async function would wait for it).
-   */
-  async function claimFromAFreshModule(client: Redis, socket: Socket, name: string) {
-    vi.resetModules();
-    const { RedisDedupeStore: Loaded } = await import('../../lib/stores/redis-store.js');
-    const claim = new Loaded({ client, prefix: `${runPrefix}${name}:` }).claim('a', 60_000);
-    expect(socket.writableCorked).toBe(0);
-    return { claim };
-  }
-
-  it('corks nothing under a hand-written setImmediate installed before the store module loaded', async () => {
-    const { client, socket } = await writeCountingClient();
-    const original = globalThis.setImmediate;
-    const held: (() => void)[] = [];
-    // Named like Node's, so only its identity tells it apart.
-    globalThis.setImmediate = function setImmediate(callback: () => void) {
-      held.push(callback);
-    } as unknown as typeof setImmediate;
-    try {
-      const { claim } = await claimFromAFreshModule(client, socket, 'stub-first');
-      expect((await claim).state).toBe('claimed');
-      expect(held).toHaveLength(0);
-    } finally {
-      globalThis.setImmediate = original;
-      vi.resetModules();
-      await client.quit();
-    }
-  });
-
-  it('corks nothing when the fake setImmediate was installed before the store module loaded', async () => {
-    const { client, socket } = await writeCountingClient();
-    vi.useFakeTimers({ toFake: ['setImmediate'] });
-    try {
-      const { claim } = await claimFromAFreshModule(client, socket, 'fake-first');
-      // Real timers again before waiting: had the claim been corked, only the fake clock could send it.
-      vi.useRealTimers();
-      expect((await claim).state).toBe('claimed');
-    } finally {
-      vi.useRealTimers();
-      vi.resetModules();
-      await client.quit();
-    }
-  });
-
-  // The server's own NOSCRIPT answer, as after a restart or failover: a client whose EVALSHA names
-  // a script the server does not have. The call is sent by its text and runs once.
-  it.each(['ioredis', 'node-redis'])('runs a script the server lost by its text again (%s)', async (which) => {
-    const unknownSha1 = 'f'.repeat(40);
-    const calls: string[] = [];
-    const client =
-      which === 'ioredis'
-        ? {
-            defineCommand: ioredis.defineCommand,
-            eval: (...args: [string, number, ...string[]]) => (calls.push('eval'), ioredis.eval(...args)),
-            evalsha: (_sha1: string, ...rest: [number, ...string[]]) => (
-              calls.push('evalsha'),
-              ioredis.evalsha(unknownSha1, ...rest)
-            ),
-          }
-        : {
-            eval: (text: string, options: { keys: string[]; arguments: string[] }) => (
-              calls.push('eval'),
-              nodeRedis.eval(text, options)
-            ),
-            evalSha: (_sha1: string, options: { keys: string[]; arguments: string[] }) => (
-              calls.push('evalsha'),
-              nodeRedis.evalSha(unknownSha1, options)
-            ),
-          };
-    const store = new RedisDedupeStore({ client, prefix: `${runPrefix}lost-${which}:` });
-    expect((await store.claim('a', 60_000)).state).toBe('claimed');
-    const claim = await store.claim('b', 60_000);
-    expect(claim.state).toBe('claimed');
-    expect(await store.claim('b', 60_000)).toEqual({ state: 'in-flight' });
-    expect(calls).toEqual(['eval', 'evalsha', 'eval', 'evalsha', 'eval']);
-  });
-
-  // A least-privilege user allowed EVAL and not EVALSHA: the server's own NOPERM answer. The
+  // A least-privilege user allowed EVAL and nothing else of scripting. The
   // user is made for this test alone, under a random name, and removed after it.
-  it.each(['ioredis', 'node-redis'])('works for a user who may run EVAL but not EVALSHA (%s)', async (which) => {
-    const user = `idwise-test-${randomUUID()}`;
-    const password = randomUUID();
-    const prefix = `${runPrefix}acl-${which}:`;
-    await ioredis.call(
-      'ACL',
-      'SETUSER',
-      user,
-      'on',
-      `>${password}`,
-      `~${prefix}*`,
-      '-@all',
-      '+@connection',
-      '+info',
-      '+eval',
-      '+set',
-      '+get',
-      '+del',
-    );
-    const address = new URL(url!);
-    address.username = user;
-    address.password = password;
-    let client: Redis | NodeRedis | undefined;
-    try {
-      if (which === 'ioredis') {
-        client = new Redis(address.toString(), { maxRetriesPerRequest: 1 });
-      } else {
-        client = createClient({ url: address.toString() });
-        await client.connect();
+  it.each(['ioredis', 'node-redis'])(
+    'works for a user who may run EVAL and no other scripting command (%s)',
+    async (which) => {
+      const user = `idwise-test-${randomUUID()}`;
+      const password = randomUUID();
+      const prefix = `${runPrefix}acl-${which}:`;
+      await ioredis.call(
+        'ACL',
+        'SETUSER',
+        user,
+        'on',
+        `>${password}`,
+        `~${prefix}*`,
+        '-@all',
+        '+@connection',
+        '+info',
+        '+eval',
+        '+set',
+        '+get',
+        '+del',
+      );
+      const address = new URL(url!);
+      address.username = user;
+      address.password = password;
+      let client: Redis | NodeRedis | undefined;
+      try {
+        if (which === 'ioredis') {
+          client = new Redis(address.toString(), { maxRetriesPerRequest: 1 });
+        } else {
+          client = createClient({ url: address.toString() });
+          await client.connect();
+        }
+        const store = new RedisDedupeStore({ client, prefix });
+        const claims = [];
+        for (const key of ['a', 'b', 'c']) claims.push(await store.claim(key, 60_000));
+        expect(claims.map((claim) => claim.state)).toEqual(['claimed', 'claimed', 'claimed']);
+        const last = claims[2]!;
+        if (last.state !== 'claimed') throw new Error('expected a claim');
+        await store.complete('c', last.token, 60_000);
+        expect(await store.claim('c', 60_000)).toEqual({ state: 'done' });
+      } finally {
+        await client?.quit();
+        await ioredis.call('ACL', 'DELUSER', user);
       }
-      const store = new RedisDedupeStore({ client, prefix });
-      const claims = [];
-      for (const key of ['a', 'b', 'c']) claims.push(await store.claim(key, 60_000));
-      expect(claims.map((claim) => claim.state)).toEqual(['claimed', 'claimed', 'claimed']);
-      const last = claims[2]!;
-      if (last.state !== 'claimed') throw new Error('expected a claim');
-      await store.complete('c', last.token, 60_000);
-      expect(await store.claim('c', 60_000)).toEqual({ state: 'done' });
-    } finally {
-      await client?.quit();
-      await ioredis.call('ACL', 'DELUSER', user);
-    }
-  });
+    },
+  );
 
   it('rounds a fractional lease up to whole milliseconds', async () => {
     const store = new RedisDedupeStore({ client: nodeRedis, prefix: `${runPrefix}fraction:` });
@@ -337,75 +185,8 @@ describe.skipIf(!url)('RedisDedupeStore on a real server', () => {
   });
 });
 
-describe('RedisDedupeStore with a client that fails', () => {
-  it('passes on an error other than NOSCRIPT from EVALSHA, without sending the script again', async () => {
-    const calls: string[] = [];
-    const client = {
-      defineCommand: () => {},
-      eval: async () => (calls.push('eval'), 'claimed'),
-      evalsha: async () => {
-        calls.push('evalsha');
-        throw new Error('READONLY You cannot write against a read only replica.');
-      },
-    };
-    const store = new RedisDedupeStore({ client, prefix: 'p:' });
-    expect((await store.claim('a', 1_000)).state).toBe('claimed');
-    await expect(store.claim('b', 1_000)).rejects.toThrow('READONLY');
-    expect(calls).toEqual(['eval', 'evalsha']);
-  });
-
-  it('sends the script by its text again after a first EVAL failed', async () => {
-    let fail = true;
-    const calls: string[] = [];
-    const client = {
-      defineCommand: () => {},
-      eval: async () => {
-        calls.push('eval');
-        if (fail) throw new Error('connection lost');
-        return 'claimed';
-      },
-      evalsha: async () => (calls.push('evalsha'), 'claimed'),
-    };
-    const store = new RedisDedupeStore({ client, prefix: 'p:' });
-    await expect(store.claim('a', 1_000)).rejects.toThrow('connection lost');
-    fail = false;
-    expect((await store.claim('a', 1_000)).state).toBe('claimed');
-    expect((await store.claim('b', 1_000)).state).toBe('claimed');
-    expect(calls).toEqual(['eval', 'eval', 'evalsha']);
-  });
-});
-
-describe('RedisDedupeStore when EVALSHA is refused', () => {
-  const claimingClient = (evalsha: () => Promise<unknown>, calls: string[]) => ({
-    defineCommand: () => {},
-    eval: async () => (calls.push('eval'), 'claimed'),
-    evalsha: async () => (calls.push('evalsha'), evalsha()),
-  });
-
-  it('sends every script by its text once a NOPERM answer says the user may not run EVALSHA', async () => {
-    const calls: string[] = [];
-    const refused = async () => {
-      throw new Error("NOPERM this user has no permissions to run the 'evalsha' command");
-    };
-    const store = new RedisDedupeStore({ client: claimingClient(refused, calls), prefix: 'p:' });
-    for (const key of ['a', 'b', 'c', 'd']) expect((await store.claim(key, 1_000)).state).toBe('claimed');
-    expect(calls).toEqual(['eval', 'evalsha', 'eval', 'eval', 'eval']);
-  });
-
-  it('sends every script by its text after 100 NOSCRIPT answers (a server that keeps evicting them)', async () => {
-    const calls: string[] = [];
-    const lost = async () => {
-      throw new Error('NOSCRIPT No matching script. Please use EVAL.');
-    };
-    const store = new RedisDedupeStore({ client: claimingClient(lost, calls), prefix: 'p:' });
-    for (let i = 0; i < 103; i++) expect((await store.claim(`k${i}`, 1_000)).state).toBe('claimed');
-    expect(calls.filter((call) => call === 'evalsha')).toHaveLength(100);
-    expect(calls.slice(-3)).toEqual(['eval', 'eval', 'eval']);
-  });
-});
-
 describe('RedisDedupeStore options', () => {
-  const ioredisShaped = { eval: async () => 'claimed', evalsha: async () => null, defineCommand: () => {} };
+  const ioredisShaped = { eval: async () => 'claimed', defineCommand: () => {} };
 
   it.each([
     ['nothing', undefined, 'undefined'],
@@ -430,17 +211,14 @@ describe('RedisDedupeStore options', () => {
     );
   });
 
-  it('rejects a batchWrites that is not a boolean', () => {
-    expect(() => new RedisDedupeStore({ client: ioredisShaped as never, batchWrites: 'no' as never })).toThrow(
-      /option "batchWrites" must be true or false, got a string of length 2\. Example: new RedisDedupeStore\(\{ client, batchWrites: false \}\)/,
-    );
-  });
-
-  it('sends at once on a client without a socket of its own (a Cluster, or any fake): nothing to cork', async () => {
-    const client = { ...ioredisShaped, status: 'ready' };
-    const store = new RedisDedupeStore({ client: client as never });
-    expect((await store.claim('a', 1_000)).state).toBe('claimed');
-  });
+  it.each(['{idwise}:', 'idwise:{dedupe}:', 'a}b'])(
+    'rejects the prefix %s: a hash tag would put every key in one Cluster slot',
+    (prefix) => {
+      expect(() => new RedisDedupeStore({ client: ioredisShaped as never, prefix })).toThrow(
+        /option "prefix" must not contain "\{" or "\}".*one Redis Cluster slot/,
+      );
+    },
+  );
 
   it('rejects a missing options object', () => {
     expect(() => new (RedisDedupeStore as new (o?: unknown) => unknown)()).toThrow(

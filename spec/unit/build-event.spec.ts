@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { KNOWN_EVENTS, emitterEventsFor, type KnownEventName } from '../../lib/events.js';
+import { emitterEventsFor } from '../../lib/emitter.js';
+import { KNOWN_EVENTS, type KnownEventName } from '../../lib/payload/events.js';
 import { buildEvent } from '../../lib/testing/build-event.js';
-import { payloadValidator } from '../../lib/validate.js';
+import { payloadValidator } from '../../lib/payload/validate.js';
 
 const names = Object.keys(KNOWN_EVENTS) as KnownEventName[];
 const validate = payloadValidator();

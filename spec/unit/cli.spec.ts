@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KNOWN_EVENTS } from '../../lib/events.js';
+import { KNOWN_EVENTS } from '../../lib/payload/events.js';
 import type { IdwisePayload, IdwiseWebhooksOptions, IdwiseWebhooksRouter } from '../../lib/index.js';
 import { quiet } from '../support/fixtures.js';
 

@@ -10,7 +10,7 @@ describe('the dedupe key', () => {
   it('is the eventId when the body has one, whatever else changes between retries', () => {
     const payload = buildEvent('Finished Journey');
     const changed = { ...payload, body: { ...payload.body, systemDecision: 'Refer' } };
-    expect(dedupeKeyOf(payload)).toBe(`eventId:${payload.body.eventId}`);
+    expect(dedupeKeyOf(payload)).toBe(payload.body.eventId);
     expect(dedupeKeyOf(changed)).toBe(dedupeKeyOf(payload));
   });
 
@@ -22,7 +22,7 @@ describe('the dedupe key', () => {
     const canonical =
       '{"body":{"finalDecision":"Complete","journeyId":"65f1a2b3c4d5e6f7a8b9c0d1","systemDecision":"Complete"},' +
       '"event":"Finished Journey"}';
-    expect(dedupeKeyOf(seed)).toBe(`sha256:${sha256(canonical)}`);
+    expect(dedupeKeyOf(seed)).toBe(`sha256-${sha256(canonical)}`);
   });
 
   it('is the same for the same payload with its keys in another order', () => {
@@ -47,7 +47,7 @@ describe('the dedupe key', () => {
 
   it('keeps eventId keys and hash keys apart, even for an eventId that looks like a hash', () => {
     const seed = buildEvent('Finished Journey', { body: { eventId: undefined } });
-    const hash = dedupeKeyOf(seed).slice('sha256:'.length);
+    const hash = dedupeKeyOf(seed).slice('sha256-'.length);
     expect(dedupeKeyOf(buildEvent('Finished Journey', { body: { eventId: hash } }))).not.toBe(dedupeKeyOf(seed));
   });
 });

@@ -22,7 +22,7 @@ function setup() {
   const held = heldListener();
   pipeline.events.on('journeyCompleted', held.listener);
   const payload = buildEvent('Finished Journey');
-  const key = `eventId:${payload.body.eventId}`;
+  const key = payload.body.eventId!;
   const deliver = () => handle(pipeline, payload);
   /** Delivers and lets the listener finish or fail at once. */
   const settled = async (n: number, outcome: 'finish' | 'fail' = 'finish') => {
@@ -141,6 +141,6 @@ describe('MemoryDedupeStore tokens, directly', () => {
     await store.release(key, 'not-the-token');
 
     expect(claim.state).toBe('claimed');
-    expect(await store.claim(key, LEASE)).toEqual({ state: 'in-flight' });
+    expect(await store.claim(key, LEASE)).toEqual({ state: 'in_flight' });
   });
 });

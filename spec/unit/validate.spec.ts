@@ -1,8 +1,8 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { KNOWN_EVENTS } from '../../lib/events.js';
-import { payloadSchemas } from '../../lib/payload-schemas.js';
-import { payloadValidator } from '../../lib/validate.js';
+import { KNOWN_EVENTS } from '../../lib/payload/events.js';
+import { payloadSchemas } from '../../lib/payload/payload-schemas.js';
+import { payloadValidator } from '../../lib/payload/validate.js';
 
 // The package compiles its validators with validateSchema: false, to keep the meta-schema out of
 // every start-up. So the check that each schema is valid JSON Schema happens here instead.

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { createResponder } from '../../lib/outcomes.js';
-import { writeResponse } from '../../lib/write-response.js';
+import { toResponse, type Outcome } from '../../lib/outcomes.js';
+import { writeResponse } from '../../lib/http/write-response.js';
 
 /** Records what writeResponse hands to node, as a plain object per call. */
 function recordingResponse() {
@@ -21,7 +21,7 @@ function recordingResponse() {
 }
 
 describe('writeResponse', () => {
-  const respond = createResponder({ claimSeconds: 60, unavailableSeconds: 5 });
+  const respond = (outcome: Outcome) => toResponse(outcome, { claimSeconds: 60, unavailableSeconds: 5 });
 
   it('writes the JSON body with its type and byte length', () => {
     const { res, calls } = recordingResponse();

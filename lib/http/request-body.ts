@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { RequestBody } from './body.js';
+import type { RequestBody } from '../body.js';
 
 /**
  * Where the body is: still in the stream, or already consumed by a parser the host app mounted

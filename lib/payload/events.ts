@@ -1,8 +1,7 @@
 /**
- * The one table from IDWise's `event` strings to this package's emitter events, and the types
- * listeners see. Everything else (validation, dispatch, docs) reads from here.
+ * The one table from IDWise's `event` strings to this package's emitter events, and the payload
+ * types listeners see. Validation, dispatch and the docs all read from here.
  */
-import { EventEmitter } from 'node:events';
 import type { TSchema } from '@sinclair/typebox';
 import * as S from './schemas.js';
 
@@ -106,52 +105,3 @@ export type KycRenewalDeadlineExceededPayload = KnownPayload<'KYC Renewal Deadli
 export type ManualReviewPayload =
   | ManuallyReviewedPayload
   | (UpdatedJourneyPayload & { readonly body: { readonly action: typeof MANUAL_REVIEW_ACTION } });
-
-/** What a listener learns about the delivery besides the payload. */
-export interface DeliveryContext {
-  /** The key this delivery was deduplicated under: `eventId:<id>`, or `sha256:<hex>` when there is no eventId. */
-  readonly dedupeKey: string;
-  readonly eventId: string | undefined;
-  readonly receivedAt: Date;
-  /** Aborts when `handlerTimeoutMs` passes: pass it to fetch and database calls. */
-  readonly signal: AbortSignal;
-  /** False when the store failed and `storeFailure: 'process'` ran the listeners without dedupe. */
-  readonly deduplicated: boolean;
-}
-
-type Listener<P> = [payload: P, ctx: DeliveryContext];
-
-export interface IdwiseEventMap {
-  journeyCompleted: Listener<FinishedJourneyPayload>;
-  manualReview: Listener<ManualReviewPayload>;
-  amlUpdate: Listener<AmlUpdatePayload>;
-  journeyUpdated: Listener<UpdatedJourneyPayload>;
-  userStepsFinished: Listener<UserStepsFinishedPayload>;
-  stepFinished: Listener<StepFinishedPayload>;
-  spotCheckFinished: Listener<SpotCheckFinishedPayload>;
-  verificationUpdateRequired: Listener<VerificationUpdateRequiredPayload>;
-  kycRenewalDeadlineExceeded: Listener<KycRenewalDeadlineExceededPayload>;
-  unknownEvent: Listener<UnknownEventPayload>;
-  /** Every accepted delivery, whatever its event. */
-  webhook: Listener<IdwisePayload>;
-  /** A listener threw or rejected; the delivery was answered 500 (or 503 after a timeout). */
-  handlerError: [error: Error, payload: IdwisePayload, ctx: DeliveryContext];
-}
-
-export type IdwiseEventName = keyof IdwiseEventMap;
-
-/** A plain EventEmitter whose event names and listener arguments are typed. */
-export class IdwiseEventEmitter extends EventEmitter<IdwiseEventMap> {}
-
-// Built once: the lists are the same for every delivery of an event.
-const UNKNOWN_EVENT_ROUTE: readonly IdwiseEventName[] = ['unknownEvent', 'webhook'];
-const MANUAL_REVIEW_ROUTE: readonly IdwiseEventName[] = ['manualReview', 'journeyUpdated', 'webhook'];
-const ROUTES = new Map<string, readonly IdwiseEventName[]>(
-  Object.entries(KNOWN_EVENTS).map(([name, { emits }]) => [name, [emits, 'webhook']]),
-);
-
-/** The emitter events one delivery fires, in order; `webhook` comes last. */
-export function emitterEventsFor(payload: IdwisePayload): readonly IdwiseEventName[] {
-  if (payload.event === 'Updated Journey' && payload.body.action === MANUAL_REVIEW_ACTION) return MANUAL_REVIEW_ROUTE;
-  return ROUTES.get(payload.event) ?? UNKNOWN_EVENT_ROUTE;
-}

@@ -5,11 +5,10 @@
  * no second copy of express beside the app's, no tie to Express 4 or 5, and no need for
  * `@types/express` in the user's project: the type below is structural over node:http.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestBody } from './body.js';
-import type { IdwiseEventEmitter } from './events.js';
-import type { IdwiseWebhooksOptions } from './options.js';
-import { createPipeline, type WebhookRequest } from './pipeline.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IdwiseEventEmitter } from '../emitter.js';
+import type { IdwiseWebhooksOptions } from '../options.js';
+import { createPipeline } from '../pipeline.js';
 import { requestBody } from './request-body.js';
 import { pathname, routeMatcher } from './request-path.js';
 import { writeResponse } from './write-response.js';
@@ -40,34 +39,15 @@ export function idwiseWebhooks(options: IdwiseWebhooksOptions): IdwiseWebhooksRo
   const middleware = (req: ExpressRequest, res: ServerResponse, next: Next) => {
     if (!isRoute(req.path ?? pathname(req.url))) return next();
     pipeline
-      .handle(new ExpressWebhookRequest(req))
+      .handle({
+        method: req.method ?? 'GET',
+        headers: req.headers,
+        ip: req.ip ?? req.socket.remoteAddress,
+        body: requestBody(req),
+      })
       .then((response) => writeResponse(res, response))
       // Express 4 does not catch rejected promises; pass any unexpected error on explicitly.
       .catch(next);
   };
   return Object.assign(middleware, { events: pipeline.events, close: pipeline.close }) as IdwiseWebhooksRouter;
-}
-
-/**
- * The pipeline's view of an Express request. `ip` is a getter because Express computes `req.ip`
- * on every read (proxy-addr over X-Forwarded-For, per the app's `trust proxy`), and the pipeline
- * needs it only for `allowedIps` or to log a refusal: an accepted delivery without an allowlist
- * never pays for it.
- */
-class ExpressWebhookRequest implements WebhookRequest {
-  readonly method: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: RequestBody;
-  readonly #req: ExpressRequest;
-
-  constructor(req: ExpressRequest) {
-    this.#req = req;
-    this.method = req.method ?? 'GET';
-    this.headers = req.headers;
-    this.body = requestBody(req);
-  }
-
-  get ip(): string | undefined {
-    return this.#req.ip ?? this.#req.socket.remoteAddress;
-  }
 }

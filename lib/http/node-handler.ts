@@ -4,11 +4,11 @@
  * another path gets 404.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { IdwiseEventEmitter } from './events.js';
-import type { IdwiseWebhooksOptions } from './options.js';
-import { createPipeline } from './pipeline.js';
+import type { IdwiseEventEmitter } from '../emitter.js';
+import type { IdwiseWebhooksOptions } from '../options.js';
+import { createPipeline } from '../pipeline.js';
 import { requestBody } from './request-body.js';
-import type { HttpResponse } from './outcomes.js';
+import type { HttpResponse } from '../outcomes.js';
 import { pathname, routeMatcher } from './request-path.js';
 import { writeResponse } from './write-response.js';
 
@@ -18,17 +18,8 @@ export interface IdwiseNodeHandler {
   close(): Promise<void>;
 }
 
-// Frozen, so writeResponse serialises each once.
-const NOT_FOUND: HttpResponse = Object.freeze({
-  status: 404,
-  headers: Object.freeze({}),
-  body: Object.freeze({ error: 'not_found' }),
-});
-const INTERNAL_ERROR: HttpResponse = Object.freeze({
-  status: 500,
-  headers: Object.freeze({}),
-  body: Object.freeze({ error: 'internal_error' }),
-});
+const NOT_FOUND: HttpResponse = { status: 404, headers: {}, body: { error: 'not_found' } };
+const INTERNAL_ERROR: HttpResponse = { status: 500, headers: {}, body: { error: 'internal_error' } };
 
 export function createNodeHandler(options: IdwiseWebhooksOptions): IdwiseNodeHandler {
   const pipeline = createPipeline(options);

@@ -1,0 +1,48 @@
+/**
+ * The one way the pipeline calls a store, whichever it is. A store that throws, rejects, outlives
+ * storeTimeoutMs or answers a claim outside the contract is a failed call, reported as a result:
+ * the pipeline decides what a failure means (503, or running without dedupe), never the store.
+ */
+import { toError } from './dispatch.js';
+import type { ClaimResult, DedupeStore } from './stores/dedupe-store.js';
+import { TIMED_OUT, withTimeout } from './timeout.js';
+
+export type StoreResult<T> = { ok: true; value: T } | { ok: false; error: Error };
+
+export interface GuardedStore {
+  claim(key: string, leaseMs: number): Promise<StoreResult<ClaimResult>>;
+  complete(key: string, token: string, retentionMs: number): Promise<StoreResult<void>>;
+  release(key: string, token: string): Promise<StoreResult<void>>;
+}
+
+export function guardStore(store: DedupeStore, timeoutMs: number): GuardedStore {
+  async function attempt<T>(operation: string, call: () => Promise<T>): Promise<StoreResult<T>> {
+    try {
+      // Called inside an async function, so a store method that throws counts as one that rejects.
+      const answer = await withTimeout((async () => call())(), timeoutMs);
+      if (answer === TIMED_OUT) {
+        return { ok: false, error: new Error(`store.${operation} took longer than storeTimeoutMs (${timeoutMs} ms)`) };
+      }
+      return { ok: true, value: answer };
+    } catch (error) {
+      return { ok: false, error: toError(error) };
+    }
+  }
+
+  return {
+    async claim(key, leaseMs) {
+      const result = await attempt('claim', () => store.claim(key, leaseMs));
+      if (!result.ok || keepsContract(result.value)) return result;
+      // A custom store answering outside its contract is a failing store: never guess what it meant.
+      return { ok: false, error: new Error('store.claim answered outside the DedupeStore contract') };
+    },
+    complete: (key, token, retentionMs) => attempt('complete', () => store.complete(key, token, retentionMs)),
+    release: (key, token) => attempt('release', () => store.release(key, token)),
+  };
+}
+
+function keepsContract(answer: unknown): answer is ClaimResult {
+  const { state, token } = (answer ?? {}) as { state?: unknown; token?: unknown };
+  if (state === 'done' || state === 'in_flight') return true;
+  return state === 'claimed' && typeof token === 'string' && token !== '';
+}
