@@ -1,7 +1,8 @@
 export { idwiseWebhooks, type IdwiseWebhooksRouter } from './http/express-router.js';
 export { createNodeHandler, type IdwiseNodeHandler } from './http/node-handler.js';
 export { createPipeline, type WebhookPipeline, type WebhookRequest } from './pipeline.js';
-export { OptionsError, type IdwiseWebhooksOptions } from './options.js';
+export { OptionsError } from './option-error.js';
+export type { IdwiseWebhooksOptions } from './options.js';
 export type { AuthOption } from './auth.js';
 export type { Logger } from './logger.js';
 export type { HttpResponse } from './outcomes.js';

@@ -4,8 +4,9 @@
  */
 import { EventEmitter } from 'node:events';
 import bytes from 'bytes';
-import type { AuthOption } from './auth.js';
-import { describeValue } from './describe-value.js';
+import type { AuthOption, CheckedAuth } from './auth.js';
+import { resolveAuth } from './auth-options.js';
+import { EXAMPLE_AUTH, fail } from './option-error.js';
 import { IdwiseEventEmitter } from './emitter.js';
 import { parseAllowlist, type IpAllowlist } from './ip-allowlist.js';
 import { consoleLogger, guardedLogger, type Logger } from './logger.js';
@@ -42,7 +43,7 @@ export interface IdwiseWebhooksOptions {
 }
 
 export interface ResolvedOptions {
-  auth: AuthOption;
+  auth: CheckedAuth;
   path: string;
   store: DedupeStore;
   leaseMs: number;
@@ -57,18 +58,6 @@ export interface ResolvedOptions {
   events: IdwiseEventEmitter;
 }
 
-const EXAMPLE_AUTH = "auth: { type: 'bearer', tokens: [process.env.IDWISE_WEBHOOK_TOKEN] }";
-
-export class OptionsError extends TypeError {
-  override name = 'IdwiseWebhooksOptionsError';
-}
-
-function fail(option: string, got: unknown, expected: string, example: string): never {
-  throw new OptionsError(
-    `idwiseWebhooks: option "${option}" must be ${expected}, got ${describeValue(got)}. Example: idwiseWebhooks({ ${example} })`,
-  );
-}
-
 // Node's timers clamp a longer delay to 1 ms: a huge value meant as "never" would fire at once.
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -78,87 +67,6 @@ function positiveInteger(options: Record<string, unknown>, name: string, fallbac
     fail(name, value, `a positive integer of milliseconds, at most ${MAX_TIMER_MS}`, `${name}: ${fallback}`);
   }
   return value as number;
-}
-
-function secret(option: string, value: unknown, example: string): string {
-  if (typeof value !== 'string' || value === '') {
-    fail(option, value, 'a non-empty string (is the environment variable set?)', example);
-  }
-  if (value.trim() !== value) {
-    fail(option, value, 'free of leading or trailing whitespace (a stray newline from a secrets file?)', example);
-  }
-  return value;
-}
-
-function secrets(option: string, value: unknown, example: string, pattern?: { test: RegExp; rule: string }): string[] {
-  if (!Array.isArray(value) || value.length === 0) fail(option, value, 'a non-empty array of strings', example);
-  return value.map((item, i) => {
-    const checked = secret(`${option}[${i}]`, item, example);
-    // A value that cannot arrive in an HTTP header would pass here and then refuse every delivery.
-    if (pattern && !pattern.test.test(checked)) fail(`${option}[${i}]`, checked, pattern.rule, example);
-    return checked;
-  });
-}
-
-// A bearer token is one run of visible ASCII; a header value may also hold inner spaces. Node hands
-// header bytes over as latin1, so non-ASCII secrets could never compare equal.
-const BEARER_TOKEN = { test: /^[\x21-\x7E]+$/, rule: 'visible ASCII characters without spaces (as sent in a header)' };
-const HEADER_VALUE = {
-  test: /^[\x21-\x7E]([\x20-\x7E]*[\x21-\x7E])?$/,
-  rule: 'visible ASCII characters (as sent in a header)',
-};
-
-function resolveAuth(auth: unknown): AuthOption {
-  if (auth === undefined) {
-    fail(
-      'auth',
-      auth,
-      "set: IDWise's dashboard sends Basic, Bearer or custom-header credentials; use { type: 'none' } only behind your own gate",
-      EXAMPLE_AUTH,
-    );
-  }
-  const a = auth as Record<string, unknown>;
-  switch (typeof auth === 'object' && auth !== null ? a.type : undefined) {
-    case 'bearer':
-      return { type: 'bearer', tokens: secrets('auth.tokens', a.tokens, EXAMPLE_AUTH, BEARER_TOKEN) };
-    case 'basic': {
-      const example =
-        "auth: { type: 'basic', credentials: [{ username: 'idwise', password: process.env.IDWISE_WEBHOOK_PASSWORD }] }";
-      const list = a.credentials;
-      if (!Array.isArray(list) || list.length === 0)
-        fail('auth.credentials', list, 'a non-empty array of { username, password }', example);
-      return {
-        type: 'basic',
-        credentials: list.map((c: { username?: unknown; password?: unknown }, i) => {
-          const username = secret(`auth.credentials[${i}].username`, c?.username, example);
-          const password = secret(`auth.credentials[${i}].password`, c?.password, example);
-          if (username.includes(':'))
-            fail(`auth.credentials[${i}].username`, username, 'free of ":" (Basic auth splits there)', example);
-          return { username, password };
-        }),
-      };
-    }
-    case 'header': {
-      const example = "auth: { type: 'header', name: 'x-idwise-secret', values: [process.env.IDWISE_WEBHOOK_SECRET] }";
-      if (typeof a.name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(a.name)) {
-        fail('auth.name', a.name, 'an HTTP header name', example);
-      }
-      return { type: 'header', name: a.name, values: secrets('auth.values', a.values, example, HEADER_VALUE) };
-    }
-    case 'none':
-      if (process.env.NODE_ENV === 'production' && a.allowInProduction !== true) {
-        throw new OptionsError(
-          "idwiseWebhooks: auth { type: 'none' } in NODE_ENV=production lets anyone on the internet post verification results. " +
-            "Configure credentials in IDWise's webhook settings and pass them, e.g. idwiseWebhooks({ " +
-            EXAMPLE_AUTH +
-            ' }), ' +
-            "or, if a gateway in front already authenticates IDWise, say so: auth: { type: 'none', allowInProduction: true }.",
-        );
-      }
-      return { type: 'none', allowInProduction: a.allowInProduction === true };
-    default:
-      return fail('auth', auth, "an object whose type is 'bearer', 'basic', 'header' or 'none'", EXAMPLE_AUTH);
-  }
 }
 
 function isStore(value: unknown): value is DedupeStore {

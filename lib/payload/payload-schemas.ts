@@ -32,6 +32,6 @@ export const AJV_OPTIONS = {
   allowUnionTypes: true,
   // The schemas are this package's constants, checked against the JSON Schema meta-schema by a
   // spec (validate.spec.ts). Checking them again on every compile would compile the meta-schema
-  // first: about a third of the compile time. Strict mode still applies.
+  // first. Strict mode still applies.
   validateSchema: false,
 } as const;

@@ -6,7 +6,7 @@ import type { ClaimResult, DedupeStore } from './dedupe-store.js';
 export interface MemoryDedupeStoreOptions {
   /**
    * Most keys remembered at once. The least recently used key is forgotten first, so memory stays
-   * bounded under any stream of distinct events. Default 100 000 (about 14 MB: some 140 bytes a key).
+   * bounded under any stream of distinct events. Default 100 000.
    */
   maxEntries?: number;
   /** Clock in milliseconds; tests pass a fake one. Default `Date.now`. */

@@ -99,6 +99,9 @@ function credentialHeaders(auth: AuthOption | undefined): Record<string, string>
       return { authorization: `Bearer ${first(auth.tokens, 'auth.tokens')}` };
     case 'basic': {
       const { username, password } = first(auth.credentials, 'auth.credentials');
+      if (username === undefined || password === undefined) {
+        throw new TypeError('deliver: option "auth.credentials[0]" needs a username and a password.');
+      }
       return { authorization: `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}` };
     }
     case 'header':
@@ -111,11 +114,12 @@ function credentialHeaders(auth: AuthOption | undefined): Record<string, string>
   }
 }
 
-function first<T>(list: readonly T[] | undefined, option: string): T {
-  if (!Array.isArray(list) || list.length === 0) {
+function first<T>(list: readonly (T | undefined)[] | undefined, option: string): T {
+  const value = Array.isArray(list) ? list[0] : undefined;
+  if (value === undefined) {
     throw new TypeError(`deliver: option "${option}" must be a non-empty array; its first entry is sent.`);
   }
-  return list[0] as T;
+  return value;
 }
 
 function lowerCased(headers: Record<string, string> | undefined): Record<string, string> {
