@@ -1,7 +1,8 @@
 // One instance of a small app, run as its own process by multi-instance.spec.ts: its own Express
 // app, its own store client, the BUILT package. It reports over IPC when a listener starts and
 // finishes, so the spec can count handlings across processes.
-//   STORE=ioredis|node-redis|postgres  STORE_URL  STORE_PREFIX  LEASE_MS  SLOW_MS
+//   STORE=ioredis|node-redis|ioredis-cluster|node-redis-cluster|postgres  STORE_URL  STORE_PREFIX  LEASE_MS  SLOW_MS
+// For a Cluster, STORE_URL lists its seed nodes, comma-separated: redis://127.0.0.1:P1,redis://127.0.0.1:P2
 import express from 'express';
 import { idwiseWebhooks, PostgresDedupeStore, RedisDedupeStore } from '../../dist/esm/index.js';
 
@@ -23,6 +24,22 @@ async function openStore() {
   if (STORE === 'node-redis') {
     const { createClient } = await import('redis');
     const client = createClient({ url: STORE_URL, disableOfflineQueue: true, socket: { reconnectStrategy: () => 50 } });
+    client.on('error', () => {});
+    await client.connect();
+    return new RedisDedupeStore({ client, prefix: STORE_PREFIX });
+  }
+  // The clients' defaults: no spec cuts a Cluster off, so nothing needs to fail fast.
+  if (STORE === 'ioredis-cluster') {
+    const { Cluster } = await import('ioredis');
+    const nodes = STORE_URL.split(',').map((url) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) }));
+    const client = new Cluster(nodes);
+    client.on('error', () => {});
+    await new Promise((resolve) => client.once('ready', resolve));
+    return new RedisDedupeStore({ client, prefix: STORE_PREFIX });
+  }
+  if (STORE === 'node-redis-cluster') {
+    const { createCluster } = await import('redis');
+    const client = createCluster({ rootNodes: STORE_URL.split(',').map((url) => ({ url })) });
     client.on('error', () => {});
     await client.connect();
     return new RedisDedupeStore({ client, prefix: STORE_PREFIX });

@@ -1,6 +1,7 @@
 /**
  * Many instances, one truth: two server processes (each its own Express app and store client)
- * share one Redis or PostgreSQL store, against the machine's real servers.
+ * share one Redis or PostgreSQL store, against the machine's real servers, and one Redis Cluster
+ * of three masters started for this file.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -8,7 +9,8 @@ import net from 'node:net';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresDedupeStore } from '../../lib/stores/postgres-store.js';
+import { PostgresDedupeStore } from '../../lib/index.js';
+import { skipWithoutRedisCluster, startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -102,18 +104,55 @@ afterEach(() => {
   children.clear();
 });
 
-const targets: { name: string; store: string; url: string | undefined; prefix: () => string }[] = [
-  { name: 'Redis (ioredis)', store: 'ioredis', url: REDIS_URL, prefix: () => `idwise-test:${run}:${randomUUID()}:` },
+const skipCluster = skipWithoutRedisCluster(
+  'the Redis Cluster targets (ioredis-cluster, node-redis-cluster) of spec/process/multi-instance.spec.ts',
+);
+// One cluster for both Cluster targets. Each test asks for its URL, so a cluster that fails to
+// start fails every one of their tests with the reason; a failing hook would leave them skipped.
+let cluster: Promise<RedisCluster> | undefined;
+const clusterSeeds = async () => (await (cluster ??= startRedisCluster())).urls.join(',');
+beforeAll(async () => {
+  if (!skipCluster) await clusterSeeds().catch(() => {});
+}, 30_000);
+afterAll(async () => {
+  await (await cluster?.catch(() => undefined))?.stop();
+});
+
+interface Target {
+  name: string;
+  store: string;
+  enabled: boolean;
+  /** The store's URL; for a Cluster, its seed nodes, comma-separated. */
+  url: () => string | Promise<string>;
+  cluster?: boolean;
+  prefix: () => string;
+}
+
+const redisPrefix = () => `idwise-test:${run}:${randomUUID()}:`;
+const targets: Target[] = [
+  { name: 'Redis (ioredis)', store: 'ioredis', enabled: !!REDIS_URL, url: () => REDIS_URL!, prefix: redisPrefix },
+  { name: 'Redis (node-redis)', store: 'node-redis', enabled: !!REDIS_URL, url: () => REDIS_URL!, prefix: redisPrefix },
   {
-    name: 'Redis (node-redis)',
-    store: 'node-redis',
-    url: REDIS_URL,
-    prefix: () => `idwise-test:${run}:${randomUUID()}:`,
+    name: 'a Redis Cluster (ioredis)',
+    store: 'ioredis-cluster',
+    enabled: !skipCluster,
+    url: clusterSeeds,
+    cluster: true,
+    prefix: redisPrefix,
+  },
+  {
+    name: 'a Redis Cluster (node-redis)',
+    store: 'node-redis-cluster',
+    enabled: !skipCluster,
+    url: clusterSeeds,
+    cluster: true,
+    prefix: redisPrefix,
   },
   {
     name: 'PostgreSQL',
     store: 'postgres',
-    url: DATABASE_URL,
+    enabled: !!DATABASE_URL,
+    url: () => DATABASE_URL!,
     prefix: () => `idwise_proc_${run}.dedupe_${randomBytes(4).toString('hex')}`,
   },
 ];
@@ -130,7 +169,7 @@ afterAll(async () => {
 });
 
 for (const target of targets) {
-  describe.skipIf(!target.url)(`two processes sharing ${target.name}`, () => {
+  describe.skipIf(!target.enabled)(`two processes sharing ${target.name}`, () => {
     async function freshPrefix() {
       const prefix = target.prefix();
       if (target.store === 'postgres') await new PostgresDedupeStore({ pool: pool!, table: prefix }).migrate();
@@ -138,10 +177,11 @@ for (const target of targets) {
     }
 
     it('handles every eventId exactly once when each is sent several times at once to both processes', async () => {
+      const url = await target.url();
       const prefix = await freshPrefix();
       const [a, b] = await Promise.all([
-        startInstance(target.store, target.url!, prefix),
-        startInstance(target.store, target.url!, prefix),
+        startInstance(target.store, url, prefix),
+        startInstance(target.store, url, prefix),
       ]);
       // Warm both store connections, so neither process wins every race merely by having connected first.
       const warmUp = [randomUUID(), randomUUID()];
@@ -167,10 +207,11 @@ for (const target of targets) {
     }, 60_000);
 
     it('processes the retry on the surviving process after leaseMs when the other is killed mid-listener', async () => {
+      const url = await target.url();
       const prefix = await freshPrefix();
       const [a, b] = await Promise.all([
-        startInstance(target.store, target.url!, prefix),
-        startInstance(target.store, target.url!, prefix),
+        startInstance(target.store, url, prefix),
+        startInstance(target.store, url, prefix),
       ]);
       const eventId = randomUUID();
       void deliver(a!, eventId, { slow: true }).catch(() => {});
@@ -186,25 +227,68 @@ for (const target of targets) {
       expect(b!.done).toEqual([eventId]);
     }, 30_000);
 
-    it('answers 503 and runs no listener while the store is unreachable, and processes the next delivery after it recovers', async () => {
+    // A 200 tells IDWise the event is handled; a redelivery that reaches the other instance right
+    // after must find it done, not still in flight (409 would invite yet another retry).
+    it('answers 200 duplicate on the other instance right after one instance answered 200 processed', async () => {
+      const url = await target.url();
       const prefix = await freshPrefix();
-      const relay = storeRelay(target.url!);
-      const instance = await startInstance(target.store, relay.url(await relay.listen()), prefix);
-      try {
-        relay.cut();
-        const eventId = randomUUID();
-        const during = await deliver(instance, eventId);
-        expect(during).toEqual({ status: 503, body: { error: 'store_unavailable' } });
-        expect(instance.started).toEqual([]);
+      const [a, b] = await Promise.all([
+        startInstance(target.store, url, prefix),
+        startInstance(target.store, url, prefix),
+      ]);
+      await Promise.all([deliver(a, randomUUID()), deliver(b, randomUUID())]);
 
-        relay.heal();
-        const after = await deliverUntil200(instance, eventId, 10_000);
-        expect(after).toEqual({ status: 200, body: { status: 'processed' } });
-        expect(instance.done).toEqual([eventId]);
-      } finally {
-        instance.child.kill('SIGKILL');
-        await relay.close();
-      }
-    }, 30_000);
+      const eventIds = Array.from({ length: 100 }, () => randomUUID());
+      const wrong: { eventId: string; first: unknown; second?: unknown }[] = [];
+      // Four lanes, each one event at a time: the redelivery leaves the moment the first 200 arrives.
+      const lanes = Array.from({ length: 4 }, (_, lane) => eventIds.filter((_, i) => i % 4 === lane));
+      await Promise.all(
+        lanes.map(async (lane) => {
+          for (const eventId of lane) {
+            const first = await deliver(a, eventId);
+            if (first.status !== 200 || first.body.status !== 'processed') {
+              wrong.push({ eventId, first });
+              continue;
+            }
+            const second = await deliver(b, eventId);
+            if (second.status !== 200 || second.body.status !== 'duplicate') wrong.push({ eventId, first, second });
+          }
+        }),
+      );
+      expect(wrong, `${wrong.length} of ${eventIds.length} events went wrong`).toEqual([]);
+
+      const ours = new Set<string>(eventIds);
+      await expect.poll(() => a.done.filter((id) => ours.has(id)).length).toBe(eventIds.length);
+      expect(new Set(a.done.filter((id) => ours.has(id)))).toEqual(ours);
+      expect(b.started.filter((id) => ours.has(id))).toEqual([]);
+    }, 60_000);
+
+    // The relay cannot stand between a Cluster client and the nodes: the cluster's slot map sends
+    // the client to each node's own port.
+    it.skipIf(target.cluster)(
+      'answers 503 and runs no listener while the store is unreachable, and processes the next delivery after it recovers',
+      async () => {
+        const url = await target.url();
+        const prefix = await freshPrefix();
+        const relay = storeRelay(url);
+        const instance = await startInstance(target.store, relay.url(await relay.listen()), prefix);
+        try {
+          relay.cut();
+          const eventId = randomUUID();
+          const during = await deliver(instance, eventId);
+          expect(during).toEqual({ status: 503, body: { error: 'store_unavailable' } });
+          expect(instance.started).toEqual([]);
+
+          relay.heal();
+          const after = await deliverUntil200(instance, eventId, 10_000);
+          expect(after).toEqual({ status: 200, body: { status: 'processed' } });
+          expect(instance.done).toEqual([eventId]);
+        } finally {
+          instance.child.kill('SIGKILL');
+          await relay.close();
+        }
+      },
+      30_000,
+    );
   });
 }
