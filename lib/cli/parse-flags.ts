@@ -4,7 +4,7 @@
  * name flags only: a value may be a credential.
  */
 import { parseArgs } from 'node:util';
-import { closest } from './suggest.js';
+import { closest } from '../suggest.js';
 import { UsageError } from './usage-error.js';
 
 export interface FlagSpec {
@@ -14,6 +14,8 @@ export interface FlagSpec {
   short?: string;
   /** The flag in use, shown as the fix: `--times 3`. */
   example: string;
+  /** Other words a user may reach for, suggested as this flag: `--token` finds `--bearer`. */
+  synonyms?: readonly string[];
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
@@ -75,13 +77,29 @@ export function parseFlags<S extends FlagSpecs>(command: string, args: string[],
 }
 
 function unknownFlag(command: string, rawName: string, specs: FlagSpecs): UsageError {
-  const known = Object.keys(specs).map((name) => `--${name}`);
-  const meant = closest(rawName.replace(/^-+/, '--'), known);
-  const list = known.join(', ');
+  const meant = flagMeant(rawName.replace(/^-+/, ''), specs);
+  const list = Object.keys(specs)
+    .map((name) => `--${name}`)
+    .join(', ');
   return meant
-    ? new UsageError(`unknown flag ${rawName} for "${command}". Did you mean ${meant}?`, specs[meant.slice(2)]!.example)
+    ? new UsageError(`unknown flag ${rawName} for "${command}". Did you mean --${meant}?`, specs[meant]!.example)
     : new UsageError(
         `unknown flag ${rawName} for "${command}". Its flags are: ${list}.`,
         `idwise-webhooks help ${command}`,
       );
+}
+
+/** The flag whose name or synonym is `name`, else the one whose name or synonym is spelt nearest. */
+function flagMeant(name: string, specs: FlagSpecs): string | undefined {
+  const flagOf = new Map<string, string>();
+  for (const [flag, spec] of Object.entries(specs)) {
+    flagOf.set(flag, flag);
+    for (const synonym of spec.synonyms ?? []) flagOf.set(synonym, flag);
+  }
+  const exact = flagOf.get(name) ?? flagOf.get(name.toLowerCase());
+  if (exact) return exact;
+  // One-letter synonyms (curl's -H and -u) match exactly only: any stray letter is one edit from them.
+  const words = [...flagOf.keys()].filter((word) => word.length > 1).map((word) => `--${word}`);
+  const near = closest(`--${name}`, words);
+  return near && flagOf.get(near.slice(2));
 }

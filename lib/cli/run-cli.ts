@@ -3,7 +3,7 @@ import { eventsCommand } from './events-command.js';
 import { HELP_BY_COMMAND, MAIN_HELP } from './help.js';
 import type { CliOutput } from './output.js';
 import { sendCommand } from './send-command.js';
-import { closest } from './suggest.js';
+import { closest } from '../suggest.js';
 import { UsageError } from './usage-error.js';
 
 const COMMANDS = ['send', 'events', 'help'];
@@ -17,12 +17,12 @@ export async function runCli(args: string[], output: CliOutput): Promise<number>
         return await sendCommand(rest, output);
       case 'events':
         return eventsCommand(rest, output);
+      // The bare command is how people ask what it does: an answer, not an error.
+      case undefined:
       case 'help':
       case '--help':
       case '-h':
         return help(rest, output);
-      case undefined:
-        throw new UsageError('which command?', 'idwise-webhooks help');
       default: {
         const meant = command.startsWith('-') ? undefined : closest(command, COMMANDS);
         throw new UsageError(
@@ -38,7 +38,6 @@ export async function runCli(args: string[], output: CliOutput): Promise<number>
     const where = command !== undefined && COMMANDS.includes(command) ? command : undefined;
     output.err(`idwise-webhooks${where ? ` ${where}` : ''}: ${error.message}\nFix: ${error.fix}\n`);
     if (where) output.err(`Every flag: idwise-webhooks help ${where}\n`);
-    else if (command === undefined) output.err(`\n${MAIN_HELP}`);
     else output.err(`Every command: idwise-webhooks help\n`);
     return 2;
   }

@@ -1,12 +1,12 @@
 /**
- * `idwise-webhooks send`: delivers the planned payload `times` times, one after another or all at
- * once, and prints each answer. Exit 0 only when every answer is 200: that is all IDWise counts as
- * delivered, and anything else it retries.
+ * `idwise-webhooks send`: delivers the planned payload `times` times to each URL, one after another
+ * or all at once, and prints each answer. Exit 0 only when every answer is 200: that is all IDWise
+ * counts as delivered, and anything else it retries.
  */
 import { deliver, type Delivery } from '../testing/deliver.js';
 import { SEND_HELP } from './help.js';
 import type { CliOutput } from './output.js';
-import { planSend, type SendPlan } from './send-plan.js';
+import { planSend, shownUrl, type SendPlan } from './send-plan.js';
 
 /** One line of advice per status seen, printed once after the deliveries that were not 200. */
 const HINTS: Record<string, string> = {
@@ -16,7 +16,8 @@ const HINTS: Record<string, string> = {
   '404':
     'nothing answers at this path; idwiseWebhooks() listens on /webhooks/idwise unless its path option says otherwise.',
   '409':
-    'the same eventId was still being handled by an earlier delivery; IDWise retries after Retry-After, and that retry gets 200.',
+    'the same eventId was still being handled by an earlier delivery (to this instance, or another sharing its dedupe store); ' +
+    'IDWise retries after Retry-After, and that retry gets 200.',
   '413': "the payload is larger than the endpoint's limit option.",
   '415': 'the endpoint wants Content-Type: application/json; a --header content-type:... changed it.',
   '500': 'a listener threw; the event was not marked done, so a retry runs the listeners again.',
@@ -33,29 +34,52 @@ export async function sendCommand(args: string[], output: CliOutput): Promise<nu
     output.out(SEND_HELP);
     return 0;
   }
+  if ('print' in plan) {
+    output.out(`${JSON.stringify(plan.print, null, 2)}\n`);
+    return 0;
+  }
   output.out(`${describePlan(plan)}\n`);
-  const attempt = async (n: number) => {
-    const result = await attemptOne(plan);
-    output.out(`#${n}  ${formatAttempt(result)}\n`);
+  // Round by round, as IDWise's retries would come: every URL once, then every URL again.
+  const targets = Array.from({ length: plan.times }, () => plan.urls).flat();
+  const label = (url: URL) => (plan.urls.length > 1 ? `${shownUrl(url)}  ` : '');
+  const attempt = async (url: URL, n: number) => {
+    const result = await attemptOne(url, plan);
+    output.out(`#${n}  ${label(url)}${formatAttempt(result)}\n`);
     return result;
   };
   const attempts: Attempt[] = [];
-  const numbers = Array.from({ length: plan.times }, (_, i) => i + 1);
-  if (plan.concurrent) attempts.push(...(await Promise.all(numbers.map(attempt))));
-  else for (const n of numbers) attempts.push(await attempt(n));
+  if (plan.concurrent) attempts.push(...(await Promise.all(targets.map((url, i) => attempt(url, i + 1)))));
+  else for (const [i, url] of targets.entries()) attempts.push(await attempt(url, i + 1));
 
   const failed = attempts.filter((a) => !a.ok || a.delivery.status !== 200);
   if (failed.length === 0) return 0;
-  const noun = plan.times === 1 ? 'The answer was' : `${failed.length} of ${plan.times} answers were`;
+  const noun = targets.length === 1 ? 'The answer was' : `${failed.length} of ${targets.length} answers were`;
   output.err(`${noun} not 200: IDWise would retry ${failed.length === 1 ? 'that delivery' : 'those deliveries'}.\n`);
   const seen = new Set(failed.map((a) => (a.ok ? String(a.delivery.status) : 'no answer')));
-  for (const status of seen) if (HINTS[status]) output.err(`  ${status}: ${HINTS[status]}\n`);
+  for (const status of seen) {
+    const hint = status === '401' ? unauthorizedHint(plan) : HINTS[status];
+    if (hint) output.err(`  ${status}: ${hint}\n`);
+  }
   return 1;
 }
 
-async function attemptOne(plan: SendPlan): Promise<Attempt> {
+/** With credentials given, a 401 means they are wrong for this server, not missing. */
+function unauthorizedHint(plan: SendPlan): string {
+  const given = [
+    ...(plan.auth ? [{ flag: `--${plan.auth.type}`, type: `'${plan.auth.type}'` }] : []),
+    ...(Object.keys(plan.headers).length > 0 ? [{ flag: '--header', type: "'header' with that header name" }] : []),
+  ];
+  if (given.length === 0) return HINTS['401']!;
+  return (
+    `the endpoint refused the credentials given with ${given.map((g) => g.flag).join(' and ')}: they do not ` +
+    'match what its auth option is configured with. Check that the value is the one the server was started ' +
+    `with, and that its auth type is ${given.map((g) => g.type).join(' or ')}.`
+  );
+}
+
+async function attemptOne(url: URL, plan: SendPlan): Promise<Attempt> {
   try {
-    const delivery = await deliver(plan.url, plan.payload, {
+    const delivery = await deliver(url, plan.payload, {
       auth: plan.auth,
       headers: plan.headers,
       timeoutMs: plan.timeoutMs,
@@ -70,11 +94,12 @@ function describePlan(plan: SendPlan): string {
   const payload = plan.payload as { event?: unknown; body?: { eventId?: unknown } } | null;
   const event = typeof payload?.event === 'string' ? JSON.stringify(payload.event) : 'a payload without an event name';
   const eventId = typeof payload?.body?.eventId === 'string' ? `eventId ${payload.body.eventId}` : 'no eventId';
-  const times =
-    plan.times === 1 ? 'once' : `${plan.times} times${plan.concurrent ? ' at once' : ', one after another'}`;
-  // Origin and path only: a query string might carry a secret.
-  const where = `${plan.url.origin}${plan.url.pathname}${plan.url.search ? '?…' : ''}`;
-  return `POST ${where}: ${event} (${eventId}), ${times}`;
+  const where = plan.urls.map(shownUrl);
+  const urls = where.length === 1 ? where[0] : `${where.slice(0, -1).join(', ')} and ${where.at(-1)}`;
+  const count = `${plan.times === 1 ? 'once' : `${plan.times} times`}${where.length > 1 ? ' to each' : ''}`;
+  const order = plan.concurrent ? ', all at once' : ', one after another';
+  const how = plan.times * where.length === 1 ? count : `${count}${order}`;
+  return `POST ${urls}: ${event} (${eventId}), ${how}`;
 }
 
 function formatAttempt(attempt: Attempt): string {

@@ -6,31 +6,19 @@ import { readFileSync } from 'node:fs';
 import type { AuthOption } from '../auth.js';
 import { KNOWN_EVENTS, type KnownEventName } from '../payload/events.js';
 import { buildEvent } from '../testing/build-event.js';
-import { parseFlags, type FlagSpecs } from './parse-flags.js';
+import { parseFlags } from './parse-flags.js';
 import { applyEdits, parseSet, parseUnset } from './payload-edits.js';
-import { closest } from './suggest.js';
+import { SEND_FLAGS } from './send-flags.js';
+import { closest } from '../suggest.js';
 import { UsageError } from './usage-error.js';
 
 const EXAMPLE_URL = 'http://localhost:3000/webhooks/idwise';
 const EXAMPLE = `idwise-webhooks send ${EXAMPLE_URL} --event "Finished Journey"`;
 const MAX_TIMES = 1000;
 
-export const SEND_FLAGS = {
-  event: { type: 'string', example: '--event "Finished Journey"' },
-  file: { type: 'string', example: '--file payload.json' },
-  set: { type: 'string', multiple: true, example: '--set body.systemDecision=Refer' },
-  unset: { type: 'string', multiple: true, example: '--unset body.eventId' },
-  bearer: { type: 'string', example: '--bearer "$IDWISE_WEBHOOK_TOKEN"' },
-  basic: { type: 'string', example: '--basic idwise:"$IDWISE_WEBHOOK_PASSWORD"' },
-  header: { type: 'string', multiple: true, example: '--header "x-idwise-secret:$IDWISE_WEBHOOK_SECRET"' },
-  times: { type: 'string', example: '--times 3' },
-  concurrent: { type: 'boolean', example: '--times 3 --concurrent' },
-  timeout: { type: 'string', example: '--timeout 30000' },
-  help: { type: 'boolean', short: 'h', example: 'idwise-webhooks send --help' },
-} as const satisfies FlagSpecs;
-
 export interface SendPlan {
-  url: URL;
+  /** One or more, each sent the same payload `times` times. */
+  urls: URL[];
   payload: unknown;
   auth: AuthOption | undefined;
   headers: Record<string, string>;
@@ -39,8 +27,8 @@ export interface SendPlan {
   timeoutMs: number;
 }
 
-/** The plan, or `'help'` when `--help` was asked for. */
-export function planSend(args: string[]): SendPlan | 'help' {
+/** The plan; `'help'` for `--help`; the payload alone for `--print`, which sends nothing. */
+export function planSend(args: string[]): SendPlan | 'help' | { print: unknown } {
   const { flags, positionals } = parseFlags('send', args, SEND_FLAGS);
   if (flags.help) return 'help';
   const edits = [...flags.set.map(parseSet), ...flags.unset.map(parseUnset)];
@@ -49,8 +37,8 @@ export function planSend(args: string[]): SendPlan | 'help' {
       flags.event,
       positionals.filter((word) => !word.includes('://')),
     );
-  return {
-    url: endpoint(positionals),
+  const plan: SendPlan = {
+    urls: flags.print && positionals.length === 0 ? [] : endpoints(positionals),
     payload: applyEdits(basePayload(flags.event, flags.file), edits),
     auth: authOf(flags.bearer, flags.basic),
     headers: Object.fromEntries(flags.header.map(header)),
@@ -58,23 +46,38 @@ export function planSend(args: string[]): SendPlan | 'help' {
     concurrent: flags.concurrent,
     timeoutMs: wholeNumber('--timeout', flags.timeout, 30_000, 24 * 60 * 60 * 1000),
   };
+  return flags.print ? { print: plan.payload } : plan;
 }
 
-function endpoint(positionals: string[]): URL {
+function endpoints(positionals: string[]): URL[] {
   if (positionals.length === 0) throw new UsageError('send needs the URL of your webhook endpoint.', EXAMPLE);
-  if (positionals.length > 1) {
-    // The extra words are not shown: one of them may be a token whose flag was forgotten.
+  const urls = positionals.map(endpoint);
+  const notUrls = urls.filter((url) => url === undefined).length;
+  if (notUrls > 0 && positionals.length > 1) {
+    // The words are not shown: one of them may be a token whose flag was forgotten.
     throw new UsageError(
-      `send takes one URL, but got ${positionals.length} words that belong to no flag. ` +
+      `send takes URLs, but ${notUrls} of the ${positionals.length} words that belong to no flag ` +
+        `${notUrls === 1 ? 'is not an http(s) URL' : 'are not http(s) URLs'}. ` +
         'Is an event name missing its quotes, or a value missing its flag?',
       EXAMPLE,
     );
   }
-  const text = positionals[0]!;
-  const url = URL.canParse(text) ? new URL(text) : undefined;
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new UsageError('the URL must be absolute and start with http:// or https://.', EXAMPLE);
+  if (notUrls > 0) throw new UsageError('the URL must be absolute and start with http:// or https://.', EXAMPLE);
+  const valid = urls as URL[];
+  const twice = valid.find((url, i) => valid.findIndex((other) => other.href === url.href) !== i);
+  if (twice) {
+    throw new UsageError(
+      `${shownUrl(twice)} is given twice: each URL gets the payload once, or n times with --times n.`,
+      `idwise-webhooks send ${shownUrl(twice)} --event "Finished Journey" --times 2`,
+    );
   }
+  return valid;
+}
+
+/** The URL, or undefined when the word is not an absolute http(s) URL. */
+function endpoint(text: string): URL | undefined {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return undefined;
   if (url.username || url.password) {
     throw new UsageError(
       'put credentials in a flag, not in the URL.',
@@ -82,6 +85,11 @@ function endpoint(positionals: string[]): URL {
     );
   }
   return url;
+}
+
+/** Origin and path only: a query string might carry a secret. */
+export function shownUrl(url: URL): string {
+  return `${url.origin}${url.pathname}${url.search ? '?…' : ''}`;
 }
 
 /** `--event Finished Journey` without quotes: the shell split the name, so say exactly that. */

@@ -45,23 +45,26 @@ function cli(...args: string[]): Promise<Run> {
 let server: Server;
 let base: string;
 let url: string;
+/** Two instances of one app, each its own server, sharing one dedupe store, as behind a load balancer. */
+const instances: { server: Server; url: string }[] = [];
 let scratch: string;
 const routers: IdwiseWebhooksRouter[] = [];
 const received: IdwisePayload[] = [];
+
+async function listen(app: express.Express): Promise<{ server: Server; base: string }> {
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
 
 beforeAll(async () => {
   if (!existsSync(join(repo, 'dist/esm/cli/main.js'))) {
     throw new Error('The CLI is not built: run `npm run build` first (`npm test` does).');
   }
   const built = pathToFileURL(join(repo, 'dist/esm/index.js')).href;
-  const { idwiseWebhooks } = (await import(built)) as typeof import('../../lib/index.js');
+  const { idwiseWebhooks, MemoryDedupeStore } = (await import(built)) as typeof import('../../lib/index.js');
   const logger = quiet;
-  const app = express();
-  for (const options of [
-    { auth: { type: 'bearer', tokens: [TOKEN] } },
-    { auth: { type: 'basic', credentials: [{ username: 'idwise', password: PASSWORD }] }, path: '/basic' },
-    { auth: { type: 'header', name: 'x-idwise-secret', values: [SECRET] }, path: '/header' },
-  ] satisfies IdwiseWebhooksOptions[]) {
+  const mount = (app: express.Express, options: IdwiseWebhooksOptions) => {
     const webhooks = idwiseWebhooks({ ...options, logger });
     webhooks.events.on('webhook', async (payload) => {
       received.push(payload);
@@ -69,17 +72,34 @@ beforeAll(async () => {
     });
     app.use(webhooks);
     routers.push(webhooks);
+  };
+  const app = express();
+  for (const options of [
+    { auth: { type: 'bearer', tokens: [TOKEN] } },
+    { auth: { type: 'basic', credentials: [{ username: 'idwise', password: PASSWORD }] }, path: '/basic' },
+    { auth: { type: 'header', name: 'x-idwise-secret', values: [SECRET] }, path: '/header' },
+  ] satisfies IdwiseWebhooksOptions[]) {
+    mount(app, options);
   }
-  server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await listen(app));
   url = `${base}/webhooks/idwise`;
+  const store = new MemoryDedupeStore();
+  for (let i = 0; i < 2; i++) {
+    const instance = express();
+    mount(instance, { auth: { type: 'bearer', tokens: [TOKEN] }, store });
+    const { server, base } = await listen(instance);
+    instances.push({ server, url: `${base}/webhooks/idwise` });
+  }
   scratch = mkdtempSync(join(tmpdir(), 'idwise-webhooks-cli-'));
 });
 
 afterAll(async () => {
   await Promise.all(routers.map((router) => router.close()));
-  await new Promise((done) => server?.close(done));
+  await Promise.all(
+    [server, ...instances.map((instance) => instance.server)].map(
+      (each) => new Promise((done) => (each ? each.close(done) : done(undefined))),
+    ),
+  );
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -115,6 +135,29 @@ describe('idwise-webhooks send', () => {
     expect(run.stderr).toMatch(/The answer was not 200[^\n]*\n {2}401: [^\n]*--bearer/);
     expect(run.stdout + run.stderr).not.toContain('wrong-t0ken');
     expect(run.stdout + run.stderr).not.toContain(TOKEN);
+  });
+
+  it.each([
+    ['--bearer', '/webhooks/idwise', ['--bearer', 'wrong-s3cret']],
+    ['--basic', '/basic', ['--basic', 'idwise:wrong-s3cret']],
+    ['--header', '/header', ['--header', 'x-idwise-secret:wrong-s3cret']],
+  ])(
+    'on a 401 after %s, says the credentials do not match the server, not to add them, and never prints them',
+    async (flag, path, credential) => {
+      const run = await cli('send', `${base}${path}`, '--event', 'Finished Journey', ...credential);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        `401: the endpoint refused the credentials given with ${flag}: they do not match what its auth option is configured with.`,
+      );
+      expect(run.stderr).not.toContain('add --bearer');
+      expect(run.stdout + run.stderr).not.toMatch(/s3cret/);
+    },
+  );
+
+  it('on a 401 without credentials, hints to add the ones the endpoint wants', async () => {
+    const run = await cli('send', url, '--event', 'Finished Journey');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('401: the endpoint wants the credentials its auth option names: add --bearer');
   });
 
   it('with --concurrent --times 3, handles the event once, answers the others 409 or duplicate, and exits 1', async () => {
@@ -165,6 +208,60 @@ describe('idwise-webhooks send', () => {
     );
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain(SECRET);
+  });
+
+  it('sends the same payload to every URL at once with --concurrent: one instance processes it, the other answers 409 or duplicate, each line naming its URL', async () => {
+    const before = received.length;
+    const [a, b] = instances.map((instance) => instance.url) as [string, string];
+    const run = await cli(
+      'send', a, b, '--event', 'Finished Journey', '--bearer', TOKEN, '--concurrent',
+      '--set', `body.referenceNo=${SLOW.referenceNo}`,
+    ); // prettier-ignore
+    expect(run.code).toBe(1);
+    const [plan, ...answers] = linesOf(run.stdout);
+    expect(plan).toMatch(
+      new RegExp(`^POST ${a} and ${b}: "Finished Journey" \\(eventId [0-9a-f-]{36}\\), once to each, all at once$`),
+    );
+    expect(answers.map((line) => line.split('  ')[1]).sort()).toEqual([a, b].sort());
+    expect(answers.filter((line) => line.endsWith('  200  {"status":"processed"}'))).toHaveLength(1);
+    expect(
+      answers.filter((line) =>
+        / {2}(409 {2}\{"error":"in_flight"\} {2}\(Retry-After: \d+\)|200 {2}\{"status":"duplicate"\})$/.test(line),
+      ),
+    ).toHaveLength(1);
+    expect(received.length).toBe(before + 1);
+  });
+
+  it('sends to several URLs one after another without --concurrent, so the second instance answers 200 duplicate and the exit is 0', async () => {
+    const [a, b] = instances.map((instance) => instance.url) as [string, string];
+    const run = await cli('send', a, b, '--event', 'Finished Journey', '--bearer', TOKEN, '--times', '2');
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain(', 2 times to each, one after another\n');
+    expect(linesOf(run.stdout).slice(1)).toEqual([
+      `#1  ${a}  200  {"status":"processed"}`,
+      `#2  ${b}  200  {"status":"duplicate"}`,
+      `#3  ${a}  200  {"status":"duplicate"}`,
+      `#4  ${b}  200  {"status":"duplicate"}`,
+    ]);
+  });
+
+  it('prints the payload as JSON with --print, edits applied, sends nothing and exits 0 without a URL', async () => {
+    const before = received.length;
+    const run = await cli('send', '--event', 'Finished Journey', '--set', 'body.systemDecision=Refer', '--print');
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const payload = JSON.parse(run.stdout) as IdwisePayload;
+    expect(payload).toMatchObject({ event: 'Finished Journey', body: { systemDecision: 'Refer' } });
+    expect(payload.body.eventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(received.length).toBe(before);
+  });
+
+  it('sends nothing with --print even when a URL is given', async () => {
+    const before = received.length;
+    const run = await cli('send', url, '--event', 'Finished Journey', '--bearer', TOKEN, '--print');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ event: 'Finished Journey' });
+    expect(run.stdout).not.toContain(TOKEN);
+    expect(received.length).toBe(before);
   });
 
   it('changes fields with --set, reading JSON values as JSON and anything else as text, and removes them with --unset', async () => {
@@ -262,8 +359,13 @@ describe('idwise-webhooks usage', () => {
   it.each([['--help'], ['help'], ['-h']])('prints the commands and exit codes for %s and exits 0', async (flag) => {
     const run = await cli(flag);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('idwise-webhooks send <url> --event <name> [flags]');
+    expect(run.stdout).toContain('idwise-webhooks send <url>... --event <name> [flags]');
     expect(run.stdout).toContain('Exit codes');
+  });
+
+  it('prints the same help to stdout and exits 0 when run without a command', async () => {
+    const [bare, help] = await Promise.all([cli(), cli('help')]);
+    expect(bare).toEqual({ code: 0, stdout: help.stdout, stderr: '' });
   });
 
   it.each([
@@ -282,6 +384,8 @@ describe('idwise-webhooks usage', () => {
       '--header',
       '--times',
       '--concurrent',
+      '--print',
+      'send <url>...',
     ]) {
       expect(run.stdout).toContain(flag);
     }
@@ -367,7 +471,18 @@ describe('idwise-webhooks usage', () => {
       /Fix: /,
     ],
     ['a misspelt command', ['sned'], /unknown command "sned"\. Did you mean send\?/, /Fix: idwise-webhooks send/],
-    ['no command', [], /which command\?/, /Usage/],
+    [
+      'a word that is not a URL among several',
+      ['send', 'URL', 'URL2', 'stray', '--event', 'Finished Journey'],
+      /send takes URLs, but 1 of the 3 words that belong to no flag is not an http\(s\) URL/,
+      /Fix: idwise-webhooks send http:\/\/localhost:3000\/webhooks\/idwise/,
+    ],
+    [
+      'the same URL twice',
+      ['send', 'URL', 'URL', '--event', 'Finished Journey'],
+      /http:\/\/127\.0\.0\.1:\d+\/webhooks\/idwise is given twice/,
+      /Fix: idwise-webhooks send http:\/\/127\.0\.0\.1:\d+\/webhooks\/idwise --event "Finished Journey" --times 2/,
+    ],
     [
       'an unknown flag of events',
       ['events', '--jsn'],
@@ -375,7 +490,7 @@ describe('idwise-webhooks usage', () => {
       /Fix: idwise-webhooks events --json/,
     ],
   ])('answers %s with what was wrong and the fix, exit 2', async (_, args, problem, fix) => {
-    const run = await cli(...args.map((arg) => (arg === 'URL' ? url : arg)));
+    const run = await cli(...args.map((arg) => (arg === 'URL' ? url : arg === 'URL2' ? `${base}/basic` : arg)));
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(problem);
@@ -383,6 +498,34 @@ describe('idwise-webhooks usage', () => {
   });
 
   it.each([
+    ['--token', '--bearer'],
+    ['--auth', '--bearer'],
+    ['--tokn', '--bearer'],
+    ['--user', '--basic'],
+    ['--password', '--basic'],
+    ['-u', '--basic'],
+    ['-H', '--header'],
+    ['--json', '--file'],
+    ['--payload', '--file'],
+    ['--count', '--times'],
+    ['--repeat', '--times'],
+    ['--parallel', '--concurrent'],
+    ['--dry-run', '--print'],
+  ])('suggests the flag a user means by a word it does not take: %s finds %s', async (word, flag) => {
+    const run = await cli('send', url, '--event', 'Finished Journey', word, 'x');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`unknown flag ${word} for "send". Did you mean ${flag}?`);
+    expect(run.stderr).toMatch(new RegExp(`Fix: .*${flag}\\b`));
+  });
+
+  it('names every flag when an unknown one is near none of them', async () => {
+    const run = await cli('send', url, '--event', 'Finished Journey', '--xyzzy');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown flag --xyzzy for "send". Its flags are: --event, --file,');
+  });
+
+  it.each([
+    ['--token with its value inline', ['--token=inline-s3cret']],
     ['--basic without a colon', ['--basic', 'nocolon-s3cret']],
     ['--bearer with a newline', ['--bearer', 'line-s3cret\n']],
     ['--bearer with --basic', ['--bearer', 'a-s3cret', '--basic', 'u:b-s3cret']],
