@@ -3,6 +3,7 @@
  * names one delivery fires.
  */
 import { EventEmitter } from 'node:events';
+import type { Logger } from './logger.js';
 import {
   KNOWN_EVENTS,
   MANUAL_REVIEW_ACTION,
@@ -18,6 +19,7 @@ import {
   type UserStepsFinishedPayload,
   type VerificationUpdateRequiredPayload,
 } from './payload/events.js';
+import { closest } from './suggest.js';
 
 /** What a listener learns about the delivery besides the payload. */
 export interface DeliveryContext {
@@ -55,8 +57,56 @@ export interface IdwiseEventMap {
 
 export type IdwiseEventName = keyof IdwiseEventMap;
 
-/** A plain EventEmitter whose event names and listener arguments are typed. */
-export class IdwiseEventEmitter extends EventEmitter<IdwiseEventMap> {}
+type ListenerOf<K extends IdwiseEventName> = (...args: IdwiseEventMap[K]) => unknown;
+
+/**
+ * A plain EventEmitter whose event names and listener arguments are typed. The methods are declared
+ * here rather than through `EventEmitter<IdwiseEventMap>`, whose checking of names differs between
+ * `@types/node` versions (some accept any string): a misspelt name is an error with every version.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- types the methods the class inherits
+export interface IdwiseEventEmitter {
+  on<K extends IdwiseEventName>(event: K, listener: ListenerOf<K>): this;
+  once<K extends IdwiseEventName>(event: K, listener: ListenerOf<K>): this;
+  off<K extends IdwiseEventName>(event: K, listener: ListenerOf<K>): this;
+  addListener<K extends IdwiseEventName>(event: K, listener: ListenerOf<K>): this;
+  removeListener<K extends IdwiseEventName>(event: K, listener: ListenerOf<K>): this;
+  prependListener<K extends IdwiseEventName>(event: K, listener: ListenerOf<K>): this;
+  prependOnceListener<K extends IdwiseEventName>(event: K, listener: ListenerOf<K>): this;
+  emit<K extends IdwiseEventName>(event: K, ...args: IdwiseEventMap[K]): boolean;
+  listeners<K extends IdwiseEventName>(event: K): ListenerOf<K>[];
+  listenerCount<K extends IdwiseEventName>(event: K, listener?: ListenerOf<K>): number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface above types the methods this class inherits
+export class IdwiseEventEmitter extends EventEmitter {}
+
+/** Node's own events, which any emitter may be asked about. */
+const NODE_EVENTS = new Set(['error', 'newListener', 'removeListener']);
+// A record, so that a name added to IdwiseEventMap and missing here fails to compile.
+const EMITTED_NAMES: Record<IdwiseEventName, true> = {
+  journeyCompleted: true,
+  manualReview: true,
+  amlUpdate: true,
+  journeyUpdated: true,
+  userStepsFinished: true,
+  stepFinished: true,
+  spotCheckFinished: true,
+  verificationUpdateRequired: true,
+  kycRenewalDeadlineExceeded: true,
+  unknownEvent: true,
+  webhook: true,
+  handlerError: true,
+};
+const EMITTED = new Set(Object.keys(EMITTED_NAMES));
+
+/** Every name the package emits, for messages and suggestions. */
+export const EMITTED_EVENT_NAMES: readonly string[] = [...EMITTED];
+
+/** Whether subscribing to `name` can ever hear anything: one of ours, or one of Node's own. */
+export function isHeardName(name: string | symbol): boolean {
+  return typeof name === 'symbol' || EMITTED.has(name) || NODE_EVENTS.has(name);
+}
 
 const UNKNOWN_EVENT_ROUTE: readonly IdwiseEventName[] = ['unknownEvent', 'webhook'];
 const MANUAL_REVIEW_ROUTE: readonly IdwiseEventName[] = ['manualReview', 'journeyUpdated', 'webhook'];
@@ -68,4 +118,22 @@ const ROUTES = new Map<string, readonly IdwiseEventName[]>(
 export function emitterEventsFor(payload: IdwisePayload): readonly IdwiseEventName[] {
   if (payload.event === 'Updated Journey' && payload.body.action === MANUAL_REVIEW_ACTION) return MANUAL_REVIEW_ROUTE;
   return ROUTES.get(payload.event) ?? UNKNOWN_EVENT_ROUTE;
+}
+
+/**
+ * Warns once per name when a listener is added for a name this package never emits: in plain
+ * JavaScript, `on('journeyComplete', …)` would otherwise wait forever in silence.
+ */
+export function warnOnUnheardNames(emitter: EventEmitter, logger: Logger): void {
+  const warned = new Set<string>();
+  emitter.on('newListener', (name: string | symbol) => {
+    if (isHeardName(name) || warned.has(name as string)) return;
+    warned.add(name as string);
+    const meant = closest(name as string, EMITTED_EVENT_NAMES);
+    logger.warn(
+      { event: name, ...(meant ? { meant } : {}) },
+      `a listener was added for "${String(name)}", which this package never emits` +
+        (meant ? `; did you mean "${meant}"?` : `; its events are ${EMITTED_EVENT_NAMES.join(', ')}`),
+    );
+  });
 }

@@ -9,7 +9,12 @@ export type IpAllowlist = (address: string | undefined) => boolean;
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
-/** Throws on a malformed entry; `resolveOptions` turns that into an option error. */
+/** Whether `entry` is an address or a CIDR range `parseAllowlist` accepts. */
+export function isAddressOrRange(entry: string): boolean {
+  return entry.includes('/') ? ipaddr.isValidCIDR(entry) : ipaddr.isValid(entry);
+}
+
+/** Entries are checked first with `isAddressOrRange`; a malformed one throws here. */
 export function parseAllowlist(entries: readonly string[]): IpAllowlist {
   const ranges: Range[] = entries.map((entry) =>
     entry.includes('/') ? ipaddr.parseCIDR(entry) : toRange(normalise(ipaddr.parse(entry))),

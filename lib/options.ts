@@ -6,9 +6,9 @@ import { EventEmitter } from 'node:events';
 import bytes from 'bytes';
 import type { AuthOption, CheckedAuth } from './auth.js';
 import { resolveAuth } from './auth-options.js';
-import { EXAMPLE_AUTH, fail } from './option-error.js';
+import { EXAMPLE_AUTH, fail, refuseUnknownKeys } from './option-error.js';
 import { IdwiseEventEmitter } from './emitter.js';
-import { parseAllowlist, type IpAllowlist } from './ip-allowlist.js';
+import { isAddressOrRange, parseAllowlist, type IpAllowlist } from './ip-allowlist.js';
 import { consoleLogger, guardedLogger, type Logger } from './logger.js';
 import type { DedupeStore } from './stores/dedupe-store.js';
 import { MemoryDedupeStore } from './stores/memory-store.js';
@@ -87,9 +87,29 @@ function isLogger(value: unknown): value is Logger {
   );
 }
 
+const OPTION_NAMES: readonly (keyof IdwiseWebhooksOptions)[] = [
+  'auth',
+  'path',
+  'store',
+  'leaseMs',
+  'retentionMs',
+  'limit',
+  'handlerTimeoutMs',
+  'storeTimeoutMs',
+  'bodyTimeoutMs',
+  'storeFailure',
+  'allowedIps',
+  'logger',
+  'events',
+];
+
+// A size `bytes` reads completely: '64kb', '1.5 mb', '100'. It would read '64 kilobytes' as 64 bytes.
+const SIZE = /^\d+(\.\d+)? *(b|kb|mb|gb)?$/i;
+
 export function resolveOptions(input: IdwiseWebhooksOptions): ResolvedOptions {
   if (typeof input !== 'object' || input === null) fail('options', input, 'an object', EXAMPLE_AUTH);
   const o = input as unknown as Record<string, unknown>;
+  refuseUnknownKeys('', o, OPTION_NAMES, EXAMPLE_AUTH);
   const auth = resolveAuth(o.auth);
 
   const path = o.path ?? '/webhooks/idwise';
@@ -118,9 +138,12 @@ export function resolveOptions(input: IdwiseWebhooksOptions): ResolvedOptions {
   }
 
   const rawLimit = o.limit ?? '64kb';
-  const limit = typeof rawLimit === 'string' || typeof rawLimit === 'number' ? bytes.parse(rawLimit) : null;
+  const limit =
+    typeof rawLimit === 'number' || (typeof rawLimit === 'string' && SIZE.test(rawLimit.trim()))
+      ? bytes.parse(rawLimit)
+      : null;
   if (limit === null || !Number.isSafeInteger(limit) || limit <= 0)
-    fail('limit', rawLimit, "a positive byte count or a size like '64kb'", "limit: '64kb'");
+    fail('limit', rawLimit, "a positive byte count or a size like '64kb' (units b, kb, mb, gb)", "limit: '64kb'");
 
   const storeFailure = o.storeFailure ?? 'reject';
   if (storeFailure !== 'reject' && storeFailure !== 'process')
@@ -129,18 +152,13 @@ export function resolveOptions(input: IdwiseWebhooksOptions): ResolvedOptions {
   let allowedIps: IpAllowlist | undefined;
   if (o.allowedIps !== undefined) {
     const example = "allowedIps: ['203.0.113.0/24', '2001:db8::/32']";
-    if (!Array.isArray(o.allowedIps) || o.allowedIps.some((e) => typeof e !== 'string'))
+    if (!Array.isArray(o.allowedIps))
       fail('allowedIps', o.allowedIps, 'an array of IP addresses or CIDR ranges', example);
-    try {
-      allowedIps = parseAllowlist(o.allowedIps as string[]);
-    } catch (error) {
-      fail(
-        'allowedIps',
-        o.allowedIps,
-        `valid IPv4/IPv6 addresses or CIDR ranges (${(error as Error).message})`,
-        example,
-      );
-    }
+    o.allowedIps.forEach((entry: unknown, i) => {
+      if (typeof entry !== 'string' || !isAddressOrRange(entry))
+        fail(`allowedIps[${i}]`, entry, 'an IPv4 or IPv6 address or CIDR range', example);
+    });
+    allowedIps = parseAllowlist(o.allowedIps as string[]);
   }
 
   const given = o.logger ?? consoleLogger;

@@ -17,9 +17,9 @@ export type Outcome =
   | { kind: 'closing' }
   | { kind: 'method_not_allowed' }
   | { kind: 'forbidden' }
-  | { kind: 'unauthorized'; challenge: string | undefined }
+  | { kind: 'unauthorized'; challenge: string | undefined; credentials?: 'missing_credentials' | 'invalid_credentials' }
   | { kind: BodyFailure }
-  | { kind: 'invalid_payload'; issues: ValidationIssue[] };
+  | { kind: 'invalid_payload'; issues: ValidationIssue[]; event?: string | undefined };
 
 /** What `pipeline.handle()` answers. */
 export interface HttpResponse {

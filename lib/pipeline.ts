@@ -8,8 +8,9 @@ import { createAuthenticator } from './auth.js';
 import { readJsonBody, type RequestBody } from './body.js';
 import { dedupeKeyOf } from './dedupe-key.js';
 import { runListeners, type ListenerRun } from './dispatch.js';
-import { emitterEventsFor, type DeliveryContext, type IdwiseEventEmitter } from './emitter.js';
+import { emitterEventsFor, warnOnUnheardNames, type DeliveryContext, type IdwiseEventEmitter } from './emitter.js';
 import { resolveOptions, type IdwiseWebhooksOptions } from './options.js';
+import { createRefusalLog } from './refusal-log.js';
 import { toResponse, type HttpResponse, type Outcome } from './outcomes.js';
 import type { IdwisePayload } from './payload/events.js';
 import { payloadValidator } from './payload/validate.js';
@@ -41,6 +42,8 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   const store = guardStore(o.store, o.storeTimeoutMs);
   const retry = { claimSeconds: Math.ceil(o.leaseMs / 1000), unavailableSeconds: 5 };
   const unheard = new Set<string>();
+  const logRefusal = createRefusalLog(logger);
+  if (options.events === undefined) warnOnUnheardNames(events, logger);
   // Deliveries in progress, and settlements still running after a handler timeout answered: close() waits for them.
   const running = new Set<Promise<unknown>>();
   let closing = false;
@@ -53,27 +56,23 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
 
   async function handle(request: WebhookRequest): Promise<HttpResponse> {
     if (closing) return toResponse({ kind: 'closing' }, retry);
-    const outcome = receive(request);
-    track(outcome);
-    return toResponse(await outcome, retry);
+    const work = receive(request);
+    track(work);
+    const outcome = await work;
+    logRefusal(outcome, refusalFields(outcome, request));
+    return toResponse(outcome, retry);
   }
 
   async function receive(request: WebhookRequest): Promise<Outcome> {
     if (request.method !== 'POST') return { kind: 'method_not_allowed' };
-    if (o.allowedIps && !o.allowedIps(request.ip)) {
-      logger.warn({ ip: request.ip }, 'refused a webhook from an address outside allowedIps');
-      return { kind: 'forbidden' };
-    }
+    if (o.allowedIps && !o.allowedIps(request.ip)) return { kind: 'forbidden' };
     const auth = authenticate(request.headers);
-    if (!auth.ok) {
-      logger.warn({ reason: auth.reason, ip: request.ip }, 'refused a webhook without valid credentials');
-      return { kind: 'unauthorized', challenge: auth.challenge };
-    }
+    if (!auth.ok) return { kind: 'unauthorized', challenge: auth.challenge, credentials: auth.reason };
 
     const body = await readJsonBody(request.body, request.headers, { limit: o.limit, timeoutMs: o.bodyTimeoutMs });
     if (!body.ok) return { kind: body.reason };
     const checked = validate(body.value);
-    if (!checked.valid) return { kind: 'invalid_payload', issues: checked.issues };
+    if (!checked.valid) return { kind: 'invalid_payload', issues: checked.issues, event: eventNameOf(body.value) };
     const payload = checked.payload;
     let key: string;
     try {
@@ -188,4 +187,18 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   }
 
   return { events, path: o.path, handle, close };
+}
+
+/** What a refusal's log line says of the request: never its body or credentials. */
+function refusalFields(outcome: Outcome, request: WebhookRequest): Record<string, unknown> {
+  const fields: Record<string, unknown> = { ip: request.ip };
+  if (outcome.kind === 'method_not_allowed') fields.method = request.method;
+  if (outcome.kind === 'unsupported_media_type') fields.contentType = request.headers['content-type'];
+  if (outcome.kind === 'unauthorized') fields.credentials = outcome.credentials;
+  return fields;
+}
+
+function eventNameOf(value: unknown): string | undefined {
+  const event = (value as { event?: unknown } | null)?.event;
+  return typeof event === 'string' ? event.slice(0, 100) : undefined;
 }

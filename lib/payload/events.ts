@@ -38,7 +38,7 @@ export interface FinishedSpotCheckBody extends S.BodyOf<typeof S.FinishedSpotChe
 export interface FinishedOngoingCheckBody extends S.BodyOf<typeof S.FinishedOngoingCheckBody> {}
 export interface VerificationUpdateRequiredBody extends S.BodyOf<typeof S.VerificationUpdateRequiredBody> {}
 export interface KycRenewalDeadlineExceededBody extends S.BodyOf<typeof S.KycRenewalDeadlineExceededBody> {}
-export interface UnknownEventBody extends S.BodyOf<typeof S.UnknownEventBody> {}
+export interface UnknownEventBody extends S.OpenBodyOf<typeof S.UnknownEventBody> {}
 
 interface BodyByEvent {
   'Finished Journey': FinishedJourneyBody;

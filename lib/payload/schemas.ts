@@ -104,5 +104,12 @@ export const KycRenewalDeadlineExceededBody = Type.Object({
 /** Any event this package does not know yet: only the envelope is checked. */
 export const UnknownEventBody = Type.Object({ eventId });
 
-/** Unknown fields are kept and reach listeners, typed as unknown. */
-export type BodyOf<S extends TSchema> = Static<S> & { readonly [field: string]: unknown };
+/**
+ * A known event's body lists its fields and nothing else, so a misspelt field is a compile error.
+ * Fields IDWise adds later still arrive at run time: read one as `payload.body['newField']` after
+ * widening, e.g. `(payload.body as Record<string, unknown>).newField`.
+ */
+export type BodyOf<S extends TSchema> = Static<S>;
+
+/** An event this version does not know: any field may be there, typed as unknown. */
+export type OpenBodyOf<S extends TSchema> = Static<S> & { readonly [field: string]: unknown };

@@ -29,11 +29,13 @@ webhooks.events.on('amlUpdate', (payload, ctx) => {
 webhooks.events.on('journeyCompleted', (payload) => {
   expectTypeOf(payload.event).toEqualTypeOf<'Finished Journey'>();
   expectTypeOf(payload.body.referenceNo).toEqualTypeOf<string | null | undefined>();
-  // A field of another event is not part of this one: only an unknown pass-through field.
-  expectTypeOf(payload.body.updatedAMLVersionNumber).toBeUnknown();
+  // A field of another event, or a misspelt one, is not part of this one.
   // @ts-expect-error updatedAMLVersionNumber belongs to amlUpdate, not journeyCompleted
-  const version: number | undefined = payload.body.updatedAMLVersionNumber;
-  void version;
+  void payload.body.updatedAMLVersionNumber;
+  // @ts-expect-error systemDecison is a typo of systemDecision
+  void (payload.body.systemDecison === 'Complete');
+  // A field IDWise adds later still arrives: read it after widening.
+  expectTypeOf((payload.body as Record<string, unknown>).someNewField).toBeUnknown();
 });
 
 webhooks.events.on('manualReview', (payload) => {
@@ -76,6 +78,19 @@ webhooks.events.on('journeyUpdated', async (payload) => {
 
 // @ts-expect-error a misspelt emitter event name is a type error
 webhooks.events.on('journeyComplete', () => {});
+// @ts-expect-error on every method that takes a name
+webhooks.events.off('manualReveiw', () => {});
+// @ts-expect-error once
+webhooks.events.once('amlUpdat', () => {});
+// @ts-expect-error prependListener
+webhooks.events.prependListener('webhok', () => {});
+// @ts-expect-error listenerCount
+webhooks.events.listenerCount('journeyComplet');
+expectTypeOf(webhooks.events.listenerCount('webhook')).toEqualTypeOf<number>();
+
+// A secret read from the environment is `string | undefined`: it fits, and is checked at startup.
+idwiseWebhooks({ auth: { type: 'bearer', tokens: [process.env.IDWISE_WEBHOOK_TOKEN] } });
+idwiseWebhooks({ auth: { type: 'basic', credentials: [{ username: 'idwise', password: process.env.PASSWORD }] } });
 
 // @ts-expect-error the listener's arguments must match the event's
 webhooks.events.on('journeyCompleted', (payload: { event: 'AML Monitor Update' }) => void payload);

@@ -15,7 +15,7 @@ describe('options checked at construction', () => {
   it.each<[string, () => unknown, string]>([
     ['options missing altogether', build(undefined), 'options'],
     ['auth missing', build({}), 'auth'],
-    ['an unknown auth type', build({ auth: { type: 'hmac', secret: SECRET } }), 'auth'],
+    ['an unknown auth type', build({ auth: { type: 'hmac', secret: SECRET } }), 'auth.type'],
     ['no bearer tokens', build({ auth: { type: 'bearer', tokens: [] } }), 'auth.tokens'],
     [
       'an empty bearer token (unset environment variable)',
@@ -80,7 +80,7 @@ describe('options checked at construction', () => {
     ['a zero limit', withAuth({ limit: 0 }), 'limit'],
     ['an unknown storeFailure', withAuth({ storeFailure: 'ignore' }), 'storeFailure'],
     ['allowedIps as a string', withAuth({ allowedIps: '10.0.0.0/8' }), 'allowedIps'],
-    ['a malformed allowedIps range', withAuth({ allowedIps: ['10.0.0.0/99'] }), 'allowedIps'],
+    ['a malformed allowedIps range', withAuth({ allowedIps: ['10.0.0.0/8', '10.0.0.0/99'] }), 'allowedIps[1]'],
     ['a logger without debug', withAuth({ logger: { info() {}, warn() {}, error() {} } }), 'logger'],
     ['events that are not an EventEmitter', withAuth({ events: {} }), 'events'],
   ])('throws on %s, naming the option and showing an example', (_case, construct, option) => {
@@ -117,6 +117,59 @@ describe('options checked at construction', () => {
   });
 });
 
+describe('option mistakes a user makes in the first hour', () => {
+  const messageOf = (construct: () => unknown): string => {
+    try {
+      construct();
+    } catch (error) {
+      expect(error).toBeInstanceOf(OptionsError);
+      return (error as Error).message;
+    }
+    throw new Error('expected the options to be refused');
+  };
+
+  it('refuses an unknown option, naming the closest one', () => {
+    expect(messageOf(withAuth({ paht: '/hooks' }))).toMatch(/unknown option "paht"\. Did you mean "path"\?/);
+    expect(messageOf(withAuth({ storeTimeout: 100 }))).toContain('Did you mean "storeTimeoutMs"?');
+    expect(messageOf(withAuth({ zzz: 1 }))).toMatch(/unknown option "zzz"\. Known: auth, path, store/);
+  });
+
+  it('refuses an unknown key inside auth, naming the closest one, without showing a secret', () => {
+    const message = messageOf(build({ auth: { type: 'bearer', token: [SECRET] } }));
+    expect(message).toContain('unknown option "auth.token". Did you mean "auth.tokens"?');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it("shows a mistyped auth type as given, with the type meant: 'beare' is 'bearer'", () => {
+    expect(messageOf(build({ auth: { type: 'beare', tokens: [SECRET] } }))).toMatch(
+      /option "auth\.type" must be one of 'bearer', 'basic', 'header', 'none' \(did you mean 'bearer'\?\), got "beare"/,
+    );
+  });
+
+  it.each(['64 kilobytes', '64kilobytes', '1e3', '64kb!'])(
+    'refuses the size %j rather than reading part of it',
+    (limit) => {
+      expect(messageOf(withAuth({ limit }))).toContain(`option "limit" must be a positive byte count`);
+      expect(messageOf(withAuth({ limit }))).toContain(`got ${JSON.stringify(limit)}`);
+    },
+  );
+
+  it.each([
+    ['64kb', 65_536],
+    ['1.5 MB', 1_572_864],
+    ['100', 100],
+  ])('accepts the size %j', (limit) => {
+    expect(withAuth({ limit })).not.toThrow();
+  });
+
+  it('shows values that are not secret, and which entry of allowedIps is wrong', () => {
+    expect(messageOf(withAuth({ storeFailure: 'ignore' }))).toContain(`got "ignore"`);
+    expect(messageOf(withAuth({ allowedIps: ['203.0.113.0/24', '10.0.0.300'] }))).toContain(
+      'option "allowedIps[1]" must be an IPv4 or IPv6 address or CIDR range, got "10.0.0.300"',
+    );
+  });
+});
+
 describe("auth { type: 'none' }", () => {
   it('is accepted outside production, silently', () => {
     const logger = new RecordingLogger();
@@ -129,6 +182,14 @@ describe("auth { type: 'none' }", () => {
     expect(build({ auth: { type: 'none' } })).toThrow(OptionsError);
     expect(build({ auth: { type: 'none' } })).toThrow(/allowInProduction: true/);
   });
+
+  it.each(['Production', 'PRODUCTION', ' production '])(
+    'throws in NODE_ENV=%j too: the check ignores case and spaces',
+    (value) => {
+      vi.stubEnv('NODE_ENV', value);
+      expect(build({ auth: { type: 'none' } })).toThrow(/allowInProduction: true/);
+    },
+  );
 
   it('is accepted in production with allowInProduction: true, and says so through the logger', () => {
     vi.stubEnv('NODE_ENV', 'production');

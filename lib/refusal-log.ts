@@ -1,0 +1,72 @@
+/**
+ * Logging the requests the pipeline refuses. A refusal no retry can fix (schema drift, a proxy that
+ * strips the content type, a `limit` too small) would otherwise stay hidden until IDWise gives up,
+ * so each one is logged with its reason; never a body or a credential. A flood of one reason is
+ * summarised rather than logged line by line.
+ */
+import type { Logger } from './logger.js';
+import type { Outcome } from './outcomes.js';
+
+/** `warn` where the cause is likely a misconfiguration on either side; `info` for a broken request. */
+const LEVELS: Partial<Record<Outcome['kind'], 'warn' | 'info'>> = {
+  unauthorized: 'warn',
+  forbidden: 'warn',
+  payload_too_large: 'warn',
+  unsupported_media_type: 'warn',
+  invalid_payload: 'warn',
+  method_not_allowed: 'info',
+  invalid_json: 'info',
+  invalid_body: 'info',
+  body_timeout: 'info',
+};
+
+const MESSAGES: Partial<Record<Outcome['kind'], string>> = {
+  unauthorized: 'refused a webhook without valid credentials',
+  forbidden: 'refused a webhook from an address outside allowedIps',
+  payload_too_large: 'refused a webhook larger than limit',
+  unsupported_media_type: 'refused a webhook whose content type is not JSON',
+  invalid_payload: "refused a webhook whose payload does not match the event's schema",
+  method_not_allowed: 'refused a request that is not a POST',
+  invalid_json: 'refused a webhook whose body is not JSON',
+  invalid_body: 'refused a webhook whose body was cut short or mis-sized',
+  body_timeout: 'refused a webhook whose body arrived too slowly',
+};
+
+/** Refusals of one reason logged one by one per window; the rest are counted and summarised. */
+const SHOWN_PER_WINDOW = 5;
+const WINDOW_MS = 60_000;
+
+export type RefusalLog = (outcome: Outcome, fields: Record<string, unknown>) => void;
+
+export function createRefusalLog(logger: Logger): RefusalLog {
+  const windows = new Map<string, { shown: number; more: number }>();
+  return (outcome, fields) => {
+    const level = LEVELS[outcome.kind];
+    if (level === undefined) return;
+    const reason = outcome.kind;
+    let window = windows.get(reason);
+    if (window === undefined) {
+      const opened = { shown: 0, more: 0 };
+      window = opened;
+      windows.set(reason, opened);
+      // Unref'd: a window still open must not keep the process alive.
+      setTimeout(() => {
+        windows.delete(reason);
+        if (opened.more > 0)
+          logger[level]({ reason, count: opened.more }, `${MESSAGES[reason]}: ${opened.more} more in the last minute`);
+      }, WINDOW_MS).unref();
+    }
+    if (window.shown >= SHOWN_PER_WINDOW) {
+      window.more += 1;
+      return;
+    }
+    window.shown += 1;
+    const last = window.shown === SHOWN_PER_WINDOW ? '; more of these this minute are summarised' : '';
+    logger[level]({ reason, ...fields, ...detailsOf(outcome) }, `${MESSAGES[reason]}${last}`);
+  };
+}
+
+function detailsOf(outcome: Outcome): Record<string, unknown> {
+  if (outcome.kind === 'invalid_payload') return { event: outcome.event, issues: outcome.issues };
+  return {};
+}
