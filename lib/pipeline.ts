@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createAuthenticator } from './auth.js';
 import { readJsonBody, type RequestBody } from './body.js';
 import { dedupeKeyOf } from './dedupe-key.js';
+import { deliveryChannel, type DeliveryTrace } from './diagnostics.js';
 import { runListeners, type ListenerRun } from './dispatch.js';
 import { emitterEventsFor, warnOnUnheardNames, type DeliveryContext, type IdwiseEventEmitter } from './emitter.js';
 import { resolveOptions, type IdwiseWebhooksOptions } from './options.js';
@@ -54,16 +55,31 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
     work.then(forget, forget);
   }
 
-  async function handle(request: WebhookRequest): Promise<HttpResponse> {
-    if (closing) return toResponse({ kind: 'closing' }, retry);
-    const work = receive(request);
-    track(work);
-    const outcome = await work;
-    logRefusal(outcome, refusalFields(outcome, request));
-    return toResponse(outcome, retry);
+  function handle(request: WebhookRequest): Promise<HttpResponse> {
+    if (!deliveryChannel.hasSubscribers) return answer(request, undefined);
+    const trace: DeliveryTrace = {};
+    return deliveryChannel.tracePromise(answer, trace, undefined, request, trace);
   }
 
-  async function receive(request: WebhookRequest): Promise<Outcome> {
+  async function answer(request: WebhookRequest, trace: DeliveryTrace | undefined): Promise<HttpResponse> {
+    let response: HttpResponse;
+    if (closing) {
+      response = toResponse({ kind: 'closing' }, retry);
+    } else {
+      const work = receive(request, trace);
+      track(work);
+      const outcome = await work;
+      logRefusal(outcome, refusalFields(outcome, request));
+      response = toResponse(outcome, retry);
+    }
+    if (trace) {
+      trace.status = response.status;
+      trace.outcome = String(response.body.status ?? response.body.error);
+    }
+    return response;
+  }
+
+  async function receive(request: WebhookRequest, trace: DeliveryTrace | undefined): Promise<Outcome> {
     if (request.method !== 'POST') return { kind: 'method_not_allowed' };
     if (o.allowedIps && !o.allowedIps(request.ip)) return { kind: 'forbidden' };
     const auth = authenticate(request.headers);
@@ -74,6 +90,10 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
     const checked = validate(body.value);
     if (!checked.valid) return { kind: 'invalid_payload', issues: checked.issues, event: eventNameOf(body.value) };
     const payload = checked.payload;
+    if (trace) {
+      trace.event = payload.event;
+      trace.eventId = payload.body.eventId;
+    }
     let key: string;
     try {
       key = dedupeKeyOf(payload);
@@ -81,6 +101,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       // Only a payload without eventId is hashed, and only absurd nesting makes that overflow the stack.
       return { kind: 'invalid_payload', issues: [{ path: '/body', message: 'must not nest this deeply' }] };
     }
+    if (trace) trace.dedupeKey = key;
 
     const claim = await store.claim(key, o.leaseMs);
     if (!claim.ok) {

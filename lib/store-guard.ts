@@ -3,6 +3,7 @@
  * storeTimeoutMs or answers a claim outside the contract is a failed call, reported as a result:
  * the pipeline decides what a failure means (503, or running without dedupe), never the store.
  */
+import { storeChannel, type StoreTrace } from './diagnostics.js';
 import { toError } from './dispatch.js';
 import type { ClaimResult, DedupeStore } from './stores/dedupe-store.js';
 import { TIMED_OUT, withTimeout } from './timeout.js';
@@ -16,10 +17,17 @@ export interface GuardedStore {
 }
 
 export function guardStore(store: DedupeStore, timeoutMs: number): GuardedStore {
-  async function attempt<T>(operation: string, call: () => Promise<T>): Promise<StoreResult<T>> {
+  async function attempt<T>(
+    operation: StoreTrace['operation'],
+    key: string,
+    call: () => Promise<T>,
+  ): Promise<StoreResult<T>> {
     try {
       // Called inside an async function, so a store method that throws counts as one that rejects.
-      const answer = await withTimeout((async () => call())(), timeoutMs);
+      const answer = await withTimeout(
+        traced(operation, key, async () => call()),
+        timeoutMs,
+      );
       if (answer === TIMED_OUT) {
         return { ok: false, error: new Error(`store.${operation} took longer than storeTimeoutMs (${timeoutMs} ms)`) };
       }
@@ -31,13 +39,13 @@ export function guardStore(store: DedupeStore, timeoutMs: number): GuardedStore 
 
   return {
     async claim(key, leaseMs) {
-      const result = await attempt('claim', () => store.claim(key, leaseMs));
+      const result = await attempt('claim', key, () => store.claim(key, leaseMs));
       if (!result.ok || keepsContract(result.value)) return result;
       // A custom store answering outside its contract is a failing store: never guess what it meant.
       return { ok: false, error: new Error('store.claim answered outside the DedupeStore contract') };
     },
-    complete: (key, token, retentionMs) => attempt('complete', () => store.complete(key, token, retentionMs)),
-    release: (key, token) => attempt('release', () => store.release(key, token)),
+    complete: (key, token, retentionMs) => attempt('complete', key, () => store.complete(key, token, retentionMs)),
+    release: (key, token) => attempt('release', key, () => store.release(key, token)),
   };
 }
 
@@ -45,4 +53,20 @@ function keepsContract(answer: unknown): answer is ClaimResult {
   const { state, token } = (answer ?? {}) as { state?: unknown; token?: unknown };
   if (state === 'done' || state === 'in_flight') return true;
   return state === 'claimed' && typeof token === 'string' && token !== '';
+}
+
+/** The store call, traced on `idwise-webhooks:store` when anyone subscribes. */
+function traced<T>(operation: StoreTrace['operation'], key: string, call: () => Promise<T>): Promise<T> {
+  if (!storeChannel.hasSubscribers) return call();
+  const trace: StoreTrace = { operation, dedupeKey: key };
+  return storeChannel.tracePromise(async () => {
+    try {
+      const answer = await call();
+      trace.outcome = operation === 'claim' ? String((answer as { state?: unknown } | undefined)?.state) : 'ok';
+      return answer;
+    } catch (error) {
+      trace.outcome = 'failed';
+      throw error;
+    }
+  }, trace);
 }
