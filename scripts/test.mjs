@@ -52,11 +52,16 @@ try {
   passed = result.numPassedTests;
   failed = result.numFailedTests;
   pending = result.numPendingTests + (result.numTodoTests ?? 0);
-  // A suite that failed to load has no test results but is still a failure.
-  failed += result.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
+  // A file that failed to load, or whose beforeAll failed (its tests then count as skipped), is a
+  // failure too, though no test in it failed.
+  failed += result.testResults.filter(
+    (file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed'),
+  ).length;
 } catch {
   failed += 1;
   console.error('vitest wrote no JSON report; counting the run as failed.');
 }
+// vitest's exit code is the last word: a failure it saw and the report did not show still counts.
+if (run.status !== 0 && failed === 0) failed = 1;
 console.log(`${passed} passed, ${failed} failed, ${pending} skipped`);
 process.exit(run.status === 0 && failed === 0 ? 0 : 1);
