@@ -1,21 +1,56 @@
 /**
- * Every JavaScript and TypeScript block in the README type-checks against the built package, as
- * a user's file would: JavaScript loosely (as plain JS users see it), TypeScript strictly. The quick
- * start is also run, in readme.spec.ts.
+ * Every code block in the README and in docs/ is checked by a spec. Here: every JavaScript and
+ * TypeScript block type-checks against the built package, as a user's file would (JavaScript loosely,
+ * as plain JS users see it; TypeScript strictly), as does each value of the README's authentication
+ * table, and the SQL block is the DDL the PostgreSQL store runs. Shell commands and CLI transcripts are run in docs.spec.ts; the quick start in readme.spec.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { postgresDedupeTableSql } from '../../lib/index.js';
 
 const repo = resolve(import.meta.dirname, '../..');
-const readme = readFileSync(resolve(repo, 'README.md'), 'utf8');
-const blocks = [...readme.matchAll(/```(js|ts)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, code: m[2]! }));
+const documents = ['README.md', ...readdirSync(join(repo, 'docs')).map((file) => `docs/${file}`)].filter((file) =>
+  file.endsWith('.md'),
+);
+const blocks = documents.flatMap((document) =>
+  [...readFileSync(join(repo, document), 'utf8').matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m, index) => ({
+    document,
+    index,
+    lang: m[1]!,
+    code: m[2]!,
+  })),
+);
+const ofLang = (...langs: string[]) => blocks.filter((block) => langs.includes(block.lang));
 
-describe('the README code blocks', () => {
-  it('has JavaScript and TypeScript blocks to check', () => {
-    expect(blocks.filter((b) => b.lang === 'js').length).toBeGreaterThanOrEqual(4);
-    expect(blocks.filter((b) => b.lang === 'ts').length).toBeGreaterThanOrEqual(1);
+/** The README's authentication table, each row's value as a typed constant a user could paste. */
+function authTableAsTypeScript(): string {
+  const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+  const table = readme.slice(readme.indexOf('| IDWise setting | `auth` |')).split('\n\n')[0]!;
+  const values = [...table.matchAll(/^\|[^|]+\| `([^`]+)`/gm)].map((m) => m[1]!).slice(1);
+  expect(values.length).toBeGreaterThanOrEqual(5);
+  return [
+    "import type { AuthOption, IdwiseWebhooksOptions } from 'idwise-webhooks';",
+    ...values.map((value, i) =>
+      value.startsWith('{')
+        ? `export const auth${i}: AuthOption = ${value};`
+        : `export const options${i}: Partial<IdwiseWebhooksOptions> = { ${value} };`,
+    ),
+  ].join('\n');
+}
+
+describe('the code blocks of the README and docs/', () => {
+  it('are each of a kind a spec checks: js, ts, sql, sh or text', () => {
+    const unchecked = blocks.filter((b) => !['js', 'ts', 'sql', 'sh', 'text'].includes(b.lang));
+    expect(unchecked.map((b) => `${b.document} block ${b.index}: "${b.lang}"`)).toEqual([]);
+  });
+
+  it('include JavaScript and TypeScript from the README and from docs/', () => {
+    for (const lang of ['js', 'ts']) {
+      expect(ofLang(lang).filter((b) => b.document === 'README.md').length, `README ${lang}`).toBeGreaterThan(0);
+      expect(ofLang(lang).filter((b) => b.document !== 'README.md').length, `docs ${lang}`).toBeGreaterThan(0);
+    }
   });
 
   it('all type-check against the built package, importing it by its name', () => {
@@ -23,9 +58,11 @@ describe('the README code blocks', () => {
     const dir = join(repo, '.tmp', 'readme-blocks');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    blocks.forEach(({ lang, code }, i) =>
-      writeFileSync(join(dir, `block-${i}.${lang === 'js' ? 'mjs' : 'mts'}`), code),
-    );
+    for (const { document, index, lang, code } of ofLang('js', 'ts')) {
+      const name = `${basename(document, '.md')}-${index}.${lang === 'js' ? 'mjs' : 'mts'}`;
+      writeFileSync(join(dir, name), code);
+    }
+    writeFileSync(join(dir, 'README-auth-table.mts'), authTableAsTypeScript());
     const base = {
       module: 'nodenext',
       moduleResolution: 'nodenext',
@@ -52,7 +89,15 @@ describe('the README code blocks', () => {
         return (error as { stdout: string }).stdout;
       }
     };
+    // Errors name the file as <document>-<block index>.mjs or .mts (the README's authentication table
+    // as README-auth-table.mts), in .tmp/readme-blocks/.
     expect(tsc('tsconfig.js.json')).toBe('');
     expect(tsc('tsconfig.ts.json')).toBe('');
   }, 60_000);
+
+  it('show the PostgreSQL table exactly as postgresDedupeTableSql() makes it', () => {
+    const sql = ofLang('sql');
+    expect(sql.length).toBeGreaterThan(0);
+    for (const { code } of sql) expect(code).toBe(`${postgresDedupeTableSql()}\n`);
+  });
 });
