@@ -26,7 +26,8 @@ export interface StoreTrace {
   dedupeKey: string;
   /**
    * `claimed`, `in_flight` or `done` for a claim, `ok` for the others, `failed` when the call threw
-   * or rejected. (`result` and `error` are Node's own: the store's answer, and what it threw.)
+   * or rejected, `timed_out` after storeTimeoutMs. (`result` and `error` are Node's own: the
+   * store's answer, and what it threw.)
    */
   outcome?: string;
 }

@@ -1,6 +1,7 @@
 export { idwiseWebhooks, type IdwiseWebhooksRouter } from './http/express-router.js';
 export { createNodeHandler, type IdwiseNodeHandler } from './http/node-handler.js';
 export { createPipeline, type WebhookPipeline, type WebhookRequest } from './pipeline.js';
+export type { DeliveryTrace, StoreTrace } from './diagnostics.js';
 export { OptionsError } from './option-error.js';
 export type { IdwiseWebhooksOptions } from './options.js';
 export type { AuthOption } from './auth.js';

@@ -88,7 +88,11 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
     const body = await readJsonBody(request.body, request.headers, { limit: o.limit, timeoutMs: o.bodyTimeoutMs });
     if (!body.ok) return { kind: body.reason };
     const checked = validate(body.value);
-    if (!checked.valid) return { kind: 'invalid_payload', issues: checked.issues, event: eventNameOf(body.value) };
+    if (!checked.valid) {
+      const event = eventNameOf(body.value);
+      if (trace && event !== undefined) trace.event = event;
+      return { kind: 'invalid_payload', issues: checked.issues, event };
+    }
     const payload = checked.payload;
     if (trace) {
       trace.event = payload.event;

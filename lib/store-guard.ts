@@ -22,16 +22,15 @@ export function guardStore(store: DedupeStore, timeoutMs: number): GuardedStore 
     key: string,
     call: () => Promise<T>,
   ): Promise<StoreResult<T>> {
+    // Called inside an async function, so a store method that throws counts as one that rejects.
+    const bounded = async (): Promise<T> => {
+      const answer = await withTimeout((async () => call())(), timeoutMs);
+      if (answer === TIMED_OUT)
+        throw new StoreTimeout(`store.${operation} took longer than storeTimeoutMs (${timeoutMs} ms)`);
+      return answer;
+    };
     try {
-      // Called inside an async function, so a store method that throws counts as one that rejects.
-      const answer = await withTimeout(
-        traced(operation, key, async () => call()),
-        timeoutMs,
-      );
-      if (answer === TIMED_OUT) {
-        return { ok: false, error: new Error(`store.${operation} took longer than storeTimeoutMs (${timeoutMs} ms)`) };
-      }
-      return { ok: true, value: answer };
+      return { ok: true, value: await traced(operation, key, bounded) };
     } catch (error) {
       return { ok: false, error: toError(error) };
     }
@@ -65,8 +64,10 @@ function traced<T>(operation: StoreTrace['operation'], key: string, call: () => 
       trace.outcome = operation === 'claim' ? String((answer as { state?: unknown } | undefined)?.state) : 'ok';
       return answer;
     } catch (error) {
-      trace.outcome = 'failed';
+      trace.outcome = error instanceof StoreTimeout ? 'timed_out' : 'failed';
       throw error;
     }
   }, trace);
 }
+
+class StoreTimeout extends Error {}

@@ -1,11 +1,24 @@
 /** Every example runs with its one command, as the README says, and ends as it claims. */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const repo = resolve(import.meta.dirname, '../..');
 const run = (args: string[]) => promisify(execFile)(process.execPath, args, { cwd: repo, encoding: 'utf8' });
+const read = (file: string) => readFileSync(resolve(repo, file), 'utf8');
+
+/** Whether every line of `excerpt` is a line of `file`, in the same order: lines may be left out, none changed. */
+function isExcerpt(excerpt: string, file: string): boolean {
+  const lines = file.split('\n');
+  let at = 0;
+  for (const line of excerpt.trimEnd().split('\n')) {
+    at = lines.indexOf(line, at) + 1;
+    if (at === 0) return false;
+  }
+  return true;
+}
 
 describe('the examples', () => {
   it('npm run demo shows a processed event, a duplicate, a failed listener retried, and refusals', async () => {
@@ -31,6 +44,16 @@ describe('the examples', () => {
     );
   }
 
+  it('opentelemetry/run.mjs prints a span per delivery, its store calls beneath it, and the failed listener as an error', async () => {
+    const { stdout } = await run(['examples/opentelemetry/run.mjs']);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines.filter((line) => line.startsWith('idwise-webhooks delivery'))).toHaveLength(4);
+    expect(lines.filter((line) => line.startsWith('  └ idwise-webhooks store '))).toHaveLength(5);
+    expect(stdout).toMatch(/^idwise-webhooks delivery \[ERROR handler_failed\]: http\.response\.status_code=500 /m);
+    expect(stdout).toMatch(/^ {2}└ idwise-webhooks store release: .*idwise\.store\.outcome=ok$/m);
+    expect(lines.at(-1)).toBe('idwise-webhooks delivery: http.response.status_code=401 idwise.outcome=unauthorized');
+  }, 30_000);
+
   it.skipIf(!process.env.REDIS_URL)(
     'queue hands the event to a durable queue, and a second worker finishes the job the first died in',
     async () => {
@@ -41,4 +64,13 @@ describe('the examples', () => {
     },
     40_000,
   );
+});
+
+describe('docs/monitoring.md', () => {
+  it("shows the monitoring examples' code as their files have it, line for line", () => {
+    const blocks = [...read('docs/monitoring.md').matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+    const files = ['examples/prometheus/metrics.mjs', 'examples/opentelemetry/tracing.mjs'];
+    expect(blocks).toHaveLength(files.length);
+    blocks.forEach((block, i) => expect(isExcerpt(block, read(files[i]!)), files[i]).toBe(true));
+  });
 });
