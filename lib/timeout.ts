@@ -2,17 +2,21 @@
 export const TIMED_OUT: unique symbol = Symbol('timed out');
 
 /**
- * What `work` settles to, or TIMED_OUT once `ms` has passed: one timer, cleared as soon as either
- * comes first. A rejection of `work` rejects the answer; one after the time ran out is ignored.
+ * What `work` settles to, or TIMED_OUT once `ms` has passed: one timer, cleared as soon as `work`
+ * settles. A rejection of `work` rejects the answer; one after the time ran out is ignored.
  */
-export async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(resolve, ms, TIMED_OUT);
+export function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms, TIMED_OUT);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
