@@ -10,6 +10,7 @@ import { dedupeKeyOf } from './dedupe-key.js';
 import { deliveryChannel, type DeliveryTrace } from './diagnostics.js';
 import { runListeners, type ListenerRun } from './dispatch.js';
 import { emitterEventsFor, warnOnUnheardNames, type DeliveryContext, type IdwiseEventEmitter } from './emitter.js';
+import { ListenerContext } from './listener-context.js';
 import { resolveOptions, type IdwiseWebhooksOptions } from './options.js';
 import { createRefusalLog } from './refusal-log.js';
 import { toResponse, type HttpResponse, type Outcome } from './outcomes.js';
@@ -69,7 +70,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       const work = receive(request, trace);
       track(work);
       const outcome = await work;
-      logRefusal(outcome, refusalFields(outcome, request));
+      logRefusal(outcome, () => refusalFields(outcome, request));
       response = toResponse(outcome, retry);
     }
     if (trace) {
@@ -135,19 +136,12 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   }
 
   async function deliver(payload: IdwisePayload, key: string, token: string | undefined): Promise<Outcome> {
-    const controller = new AbortController();
-    const ctx: DeliveryContext = {
-      dedupeKey: key,
-      eventId: payload.body.eventId,
-      receivedAt: new Date(),
-      signal: controller.signal,
-      deduplicated: token !== undefined,
-    };
+    const ctx = new ListenerContext(key, payload.body.eventId, token !== undefined);
     const run = runListeners(events, emitterEventsFor(payload), [payload, ctx]);
     // The timer bounds the listeners alone: a slow store is bounded by storeTimeoutMs.
     const first = await withTimeout(run, o.handlerTimeoutMs);
     if (first === TIMED_OUT) {
-      controller.abort(new Error(`handlerTimeoutMs (${o.handlerTimeoutMs} ms) passed`));
+      ctx.abort(new Error(`handlerTimeoutMs (${o.handlerTimeoutMs} ms) passed`));
       logger.warn(
         { dedupeKey: key, event: payload.event },
         'listeners outlived handlerTimeoutMs; answered 503, the claim settles when they do (or expires at leaseMs)',

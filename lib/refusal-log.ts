@@ -36,7 +36,8 @@ const MESSAGES: Partial<Record<Outcome['kind'], string>> = {
 const SHOWN_PER_WINDOW = 5;
 const WINDOW_MS = 60_000;
 
-export type RefusalLog = (outcome: Outcome, fields: Record<string, unknown>) => void;
+/** `fields` is called only for a refusal that is logged: reading the caller's address has a cost. */
+export type RefusalLog = (outcome: Outcome, fields: () => Record<string, unknown>) => void;
 
 export function createRefusalLog(logger: Logger): RefusalLog {
   const windows = new Map<string, { shown: number; more: number }>();
@@ -62,7 +63,7 @@ export function createRefusalLog(logger: Logger): RefusalLog {
     }
     window.shown += 1;
     const last = window.shown === SHOWN_PER_WINDOW ? '; more of these this minute are summarised' : '';
-    logger[level]({ reason, ...fields, ...detailsOf(outcome) }, `${MESSAGES[reason]}${last}`);
+    logger[level]({ reason, ...fields(), ...detailsOf(outcome) }, `${MESSAGES[reason]}${last}`);
   };
 }
 
