@@ -1,5 +1,5 @@
 // Starting benchmark servers as child processes, asking them for their CPU time, and loading them
-// with autocannon. Shared by run.mjs and profile.mjs.
+// with autocannon. Shared by run.mjs, memory-http.mjs and profile.mjs.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -34,6 +34,8 @@ export function startServer(config, { execArgv = [], env = {} } = {}) {
         config,
         port: message.port,
         pid: child.pid,
+        /** The package build this server imported (d, e, f), so a run can show which it loaded. */
+        packageUrl: message.packageUrl,
         /** The server's own CPU time, request count and memory, read between rounds. */
         mark({ gc = false } = {}) {
           const id = nextId++;

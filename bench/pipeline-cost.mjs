@@ -1,12 +1,11 @@
-// `node bench/pipeline-cost.mjs [--events N] [--rounds N] [--concurrency N] [--thrash MB] [--dist DIR]`: CPU time of the framework-free
-// pipeline alone, in process, with no HTTP and no load generator competing for the two cores:
-// createPipeline(...).handle() on configuration (d)'s options (bearer auth, memory store, one
-// trivial async listener), fed a body stream (as the node:http face does) or an already parsed body
-// (as behind express.json()). Steadier than the HTTP bench on a noisy machine, so it is what a
-// change in lib/ is checked against (`--dist` points at another build, e.g. one made with
-// `node scripts/build.mjs .tmp/before` and given as .tmp/before/esm: inside the repo, so that it finds node_modules;
-// .tmp/ is gitignored), to compare two versions alternately; the HTTP bench remains the judge of
-// the targets. `--thrash 8` gives the cold-cache figure that matches what handle() costs over HTTP.
+// `node bench/pipeline-cost.mjs [--events N] [--rounds N] [--concurrency N] [--thrash MB] [--dist DIR]`:
+// CPU time of the framework-free pipeline alone, in process, with no HTTP and no load generator
+// competing for the cores: createPipeline(...).handle() on configuration (d)'s options (bearer
+// auth, memory store, one trivial async listener), fed a body stream (as the node:http face does)
+// or an already parsed body (as behind express.json()). Steadier than the HTTP bench, so a quick
+// check of a change in lib/; `--dist` runs another build (e.g. `--dist .tmp/ref/esm`) to compare.
+// The HTTP bench remains the judge of the targets. `--thrash 8` runs it with cold caches, closer
+// to what handle() costs among the HTTP stack's work.
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';

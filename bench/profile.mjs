@@ -3,8 +3,10 @@
 // self time by package (this package's dist/, express, raw-body, node internals, GC...), then the
 // functions with the most self time, then this package's functions by inclusive time.
 // The .cpuprofile files stay in bench/out/profiles/ (gitignored) for Chrome DevTools or speedscope.
+// BENCH_DIST=<dir>/esm profiles another build of the package (as run.mjs --compare gives it).
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { idSource, load, startServer } from './harness.mjs';
 
@@ -19,6 +21,8 @@ const { values } = parseArgs({
 const dir = fileURLToPath(new URL('./out/profiles/', import.meta.url));
 mkdirSync(dir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+// Where the profiled build's files are: this package's dist/, or the build in BENCH_DIST.
+const otherBuild = process.env.BENCH_DIST && pathToFileURL(resolve(process.env.BENCH_DIST)).href + '/';
 
 for (const config of values.configs.split(',')) {
   const name = `${config}-${stamp}.cpuprofile`;
@@ -50,6 +54,7 @@ function categoryOf(url, functionName) {
   if (url.startsWith('node:')) return 'node internals';
   const pkg = url.match(/.*node_modules\/((?:@[^/]+\/)?[^/]+)/);
   if (pkg) return pkg[1];
+  if (otherBuild && url.startsWith(otherBuild)) return `idwise-webhooks ${url.slice(otherBuild.length)}`;
   const dist = url.match(/\/dist\/(?:esm|cjs)\/(.+)$/);
   if (dist) return `idwise-webhooks ${dist[1]}`;
   if (url.includes('/bench/')) return 'bench server';

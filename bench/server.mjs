@@ -1,25 +1,25 @@
-// One benchmark server: `node bench/server.mjs <a|b|c|d|e|f>`, started by run.mjs with an IPC channel.
-//
-// It listens on 127.0.0.1 (an ephemeral port, reported over IPC) and answers the orchestrator's
-// `mark` messages with its own CPU time (process.cpuUsage()), request count and memory. IPC is used
-// rather than an HTTP side endpoint so that the measurement is never one of the counted requests.
+// One benchmark server: `node bench/server.mjs <a|b|c|d|e|f>`, started by harness.mjs with an IPC
+// channel. It listens on 127.0.0.1 (an ephemeral port, reported over IPC) and answers `mark`
+// messages with its own CPU time, request count and memory: over IPC rather than an HTTP side
+// endpoint, so that a reading is never one of the counted requests.
 import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AUTHORIZATION, PATH, TOKEN } from './shared.mjs';
+import { PATH, TOKEN } from './shared.mjs';
 
-// `f@ref` is (f) on the build in BENCH_DIST, beside (f) in the same run (run.mjs --compare).
+// `d@ref` is (d) on the build in BENCH_DIST (run.mjs --compare); the same code, another package.
 const config = process.argv[2]?.replace(/@ref$/, '');
 const send = (message) => process.send?.(message);
 const trivialListener = async () => {};
 let cleanup = async () => ({});
 
-// BENCH_DIST points at another build of the package (`node scripts/build.mjs .tmp/x`, then .tmp/x/esm),
-// to compare two versions of lib/ over HTTP; by default the built package, as users import it.
-const importPackage = (file = 'index.js') =>
-  import(process.env.BENCH_DIST ? pathToFileURL(resolve(process.env.BENCH_DIST, file)).href : `../dist/esm/${file}`);
+// The package as users import it (dist/esm), or another build of it given by BENCH_DIST.
+const packageUrl = process.env.BENCH_DIST
+  ? pathToFileURL(resolve(process.env.BENCH_DIST, 'index.js')).href
+  : new URL('../dist/esm/index.js', import.meta.url).href;
+const importPackage = () => import(packageUrl);
 
 async function expressApp() {
   const { default: express } = await import('express');
@@ -28,23 +28,6 @@ async function expressApp() {
   app.disable('etag');
   return { express, app };
 }
-
-// A connected ioredis client for (e) and (e0), on the Redis the machine runs.
-async function connectedRedis() {
-  const { Redis } = await import('ioredis');
-  const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
-  await client.connect();
-  return client;
-}
-
-// The ablations' shared steps, exactly as (a) writes them out.
-function readAsA(req, then) {
-  const chunks = [];
-  req.on('data', (chunk) => chunks.push(chunk));
-  req.on('end', () => then(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-}
-const answerProcessed = (res) =>
-  res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"processed"}');
 
 const configurations = {
   // (a) The floor: node:http reads the body and JSON.parses it, nothing else.
@@ -64,93 +47,6 @@ const configurations = {
     });
   },
 
-  // (a1)-(a5): steps from (a) towards (f), to see which part of (f) costs what over HTTP.
-  async a1() {
-    const { default: getRawBody } = await import('raw-body');
-    return createServer((req, res) => {
-      getRawBody(req, { limit: 102_400, length: req.headers['content-length'] }).then((raw) => {
-        JSON.parse(raw.toString('utf8'));
-        answerProcessed(res);
-      });
-    });
-  },
-  async a2() {
-    return createServer((req, res) =>
-      readAsA(req, async () => {
-        for (let i = 0; i < 10; i++) await undefined;
-        answerProcessed(res);
-      }),
-    );
-  },
-  async a3() {
-    const { createPipeline } = await importPackage();
-    const { writeResponse } = await importPackage('write-response.js');
-    const pipeline = createPipeline({ auth: { type: 'bearer', tokens: [TOKEN] } });
-    pipeline.events.on('journeyCompleted', trivialListener);
-    return createServer((req, res) =>
-      readAsA(req, (parsed) => {
-        const request = { method: req.method, headers: req.headers, ip: req.socket.remoteAddress, body: { parsed } };
-        pipeline.handle(request).then((response) => writeResponse(res, response));
-      }),
-    );
-  },
-  async a4() {
-    const { writeResponse } = await importPackage('write-response.js');
-    const processed = Object.freeze({
-      status: 200,
-      headers: Object.freeze({}),
-      body: Object.freeze({ status: 'processed' }),
-    });
-    return createServer((req, res) => readAsA(req, () => writeResponse(res, processed)));
-  },
-  async a5() {
-    const { MemoryDedupeStore } = await importPackage();
-    const { dedupeKeyOf } = await importPackage('dedupe-key.js');
-    const store = MemoryDedupeStore.immediate(new MemoryDedupeStore());
-    return createServer((req, res) =>
-      readAsA(req, (payload) => {
-        const key = dedupeKeyOf(payload);
-        const claim = store.claim(key, 60_000);
-        if (claim.state === 'claimed') store.complete(key, claim.token, 86_400_000);
-        answerProcessed(res);
-      }),
-    );
-  },
-
-  // (a6) (f) with a memory store that holds 1 000 keys instead of 100 000: what holding the keys costs.
-  async a6() {
-    const { createNodeHandler, MemoryDedupeStore } = await importPackage();
-    const store = new MemoryDedupeStore({ maxEntries: 1000 });
-    const handler = createNodeHandler({ auth: { type: 'bearer', tokens: [TOKEN] }, store });
-    handler.events.on('journeyCompleted', trivialListener);
-    return createServer(handler);
-  },
-
-  // (e0) (d), whose listener makes two bare ioredis PINGs as (e) makes its two round trips: it
-  // awaits the first (the claim) and sends the second without waiting for its reply before the
-  // answer (the completion, since session 7). The cheapest two round trips the client makes, so
-  // the floor under (e) (the client and the kernel, none of the store's work). Its listener is
-  // still pending after within()'s turns of grace, so it also pays for a handler deadline that
-  // (e)'s listener does not: if anything, the floor comes out a little high.
-  async e0() {
-    const { app } = await expressApp();
-    const { idwiseWebhooks } = await importPackage();
-    const client = await connectedRedis();
-    const webhooks = idwiseWebhooks({ auth: { type: 'bearer', tokens: [TOKEN] } });
-    webhooks.events.on('journeyCompleted', async () => {
-      await client.ping();
-      // Its reply is read, as (e)'s completion is, but after the answer left; quit() waits for it.
-      client.ping().catch(() => {});
-    });
-    app.use(webhooks);
-    cleanup = async () => {
-      await webhooks.close();
-      await client.quit();
-      return {};
-    };
-    return createServer(app);
-  },
-
   // (b) What a user writes with no checks at all.
   async b() {
     const { express, app } = await expressApp();
@@ -164,7 +60,7 @@ const configurations = {
   // (c) The hand-written equivalent of this package: (b) + the same bearer check (zero-padded values
   // compared with timingSafeEqual) + a compiled ajv envelope schema + a Map dedupe (bounded at
   // 100 000 like the memory store's default, oldest first) + emit to a trivial async listener.
-  // It has no in-flight state, no store timeout, no handler timeout and does not await listeners.
+  // It has no in-flight state, no timeouts and does not await its listeners.
   async c() {
     const { express, app } = await expressApp();
     const { Ajv } = await import('ajv');
@@ -228,12 +124,15 @@ const configurations = {
     return createServer(app);
   },
 
-  // (e) The package on the Redis store (ioredis), under a prefix unique to this run.
+  // (e) (d) on the Redis store (ioredis) on 127.0.0.1:6379, under a prefix unique to this server,
+  // whose keys it deletes when it stops.
   async e() {
     const { app } = await expressApp();
     const { idwiseWebhooks, RedisDedupeStore } = await importPackage();
-    const prefix = process.env.BENCH_REDIS_PREFIX ?? `idwise-bench:${process.pid}-${Date.now()}:`;
-    const client = await connectedRedis();
+    const { Redis } = await import('ioredis');
+    const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    const prefix = `idwise-bench:${process.pid}-${Date.now()}:`;
     const store = new RedisDedupeStore({ client, prefix });
     const webhooks = idwiseWebhooks({ auth: { type: 'bearer', tokens: [TOKEN] }, store });
     webhooks.events.on('journeyCompleted', trivialListener);
@@ -275,7 +174,9 @@ server.on('request', () => {
 });
 server.keepAliveTimeout = 30_000;
 server.listen(0, '127.0.0.1', () => {
-  send({ type: 'ready', port: server.address().port, authorization: AUTHORIZATION });
+  // (a), (b) and (c) never import the package: no URL to report.
+  const usesPackage = ['d', 'e', 'f'].includes(config);
+  send({ type: 'ready', port: server.address().port, packageUrl: usesPackage ? packageUrl : undefined });
 });
 
 function snapshot() {
@@ -295,8 +196,8 @@ function snapshot() {
 
 process.on('message', async (message) => {
   if (message.type === 'mark') {
-    // memory-http.mjs asks for the heap as it is after a full collection (the server then runs
-    // with --expose-gc); the load rounds never do, since a GC would count as request CPU.
+    // memory-http.mjs asks for the heap after a full collection (the server then runs with
+    // --expose-gc); the load rounds never do, since a GC would count as request CPU.
     if (message.gc && typeof globalThis.gc === 'function') {
       globalThis.gc();
       globalThis.gc();
