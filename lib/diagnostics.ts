@@ -1,10 +1,8 @@
 /**
- * What the package publishes on `node:diagnostics_channel`, for metrics and traces with nothing
- * installed: APM agents and a few lines of `subscribe()` read it. Nothing is built for a trace
- * while nobody subscribes.
+ * What the package publishes on `node:diagnostics_channel` (`idwise-webhooks:delivery` and
+ * `idwise-webhooks:store`, see trace-channels.ts), for metrics and traces with nothing installed:
+ * APM agents and a few lines of `subscribe()` read it. Nothing is built while nobody subscribes.
  */
-import diagnostics_channel from 'node:diagnostics_channel';
-
 /**
  * The context of one delivery's trace: filled in as the pipeline learns each field. (`result` is
  * Node's own: the `HttpResponse`.)
@@ -31,9 +29,3 @@ export interface StoreTrace {
    */
   outcome?: string;
 }
-
-/** One trace per request the pipeline handles: `start`, then `asyncEnd` once the answer is known. */
-export const deliveryChannel = diagnostics_channel.tracingChannel<unknown, DeliveryTrace>('idwise-webhooks:delivery');
-
-/** One trace per store call; `error` when the store throws or rejects. */
-export const storeChannel = diagnostics_channel.tracingChannel<unknown, StoreTrace>('idwise-webhooks:store');

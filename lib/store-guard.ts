@@ -3,7 +3,8 @@
  * storeTimeoutMs or answers a claim outside the contract is a failed call, reported as a result:
  * the pipeline decides what a failure means (503, or running without dedupe), never the store.
  */
-import { storeChannel, type StoreTrace } from './diagnostics.js';
+import type { StoreTrace } from './diagnostics.js';
+import { storeChannel } from './trace-channels.js';
 import { toError } from './dispatch.js';
 import type { ClaimResult, DedupeStore } from './stores/dedupe-store.js';
 import { TIMED_OUT, withTimeout } from './timeout.js';

@@ -10,7 +10,8 @@ import diagnostics_channel, { type TracingChannel } from 'node:diagnostics_chann
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { deliveryChannel, storeChannel, type DeliveryTrace, type StoreTrace } from '../../lib/diagnostics.js';
+import type { DeliveryTrace, StoreTrace } from '../../lib/diagnostics.js';
+import { deliveryChannel, storeChannel } from '../../lib/trace-channels.js';
 import { IdwiseEventEmitter, type FinishedJourneyPayload } from '../../lib/index.js';
 import { buildEvent } from '../../lib/testing/index.js';
 import { heldListener } from '../support/held-listener.js';

@@ -2,20 +2,16 @@
  * The package as users get it: `npm pack`, installed from the tarball into a scratch project
  * outside this repo (so nothing resolves from our own node_modules), then imported from ESM,
  * required from CommonJS and type-checked from TypeScript, each answering a real delivery on
- * Express 4 and Express 5.
+ * Express 4 and Express 5. The TypeScript user is also checked with TypeScript 7 and the latest
+ * @types/node, installed (and kept in .tmp) as the type matrix's are: spec/support/toolchains.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { npm, pack, repo, skipWhenOffline, toolchains, tsc, type Toolchain } from '../support/toolchains.js';
 
-const repo = resolve(import.meta.dirname, '../..');
-const npm = (args: string[], cwd: string) =>
-  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
-    cwd,
-    encoding: 'utf8',
-  });
 const node = (file: string, cwd: string) => execFileSync(process.execPath, [file], { cwd, encoding: 'utf8' });
 
 // One script, written once per module system: mount on the given express, send one delivery, print the answer.
@@ -35,21 +31,60 @@ const server = app.listen(0, '127.0.0.1', async () => {
 });
 `;
 
+// Built with tsc, then run: it answers one delivery on each Express major.
+const TYPESCRIPT_USER = `import express from 'express';
+import express4 from 'express4';
+import { idwiseWebhooks, type FinishedJourneyPayload, type IdwiseWebhooksRouter } from 'idwise-webhooks';
+import { buildEvent, deliver, type DeliverTarget } from 'idwise-webhooks/testing';
+
+const auth = { type: 'bearer', tokens: ['t'] } as const;
+
+function makeWebhooks(): { webhooks: IdwiseWebhooksRouter; heard: () => string } {
+  const webhooks = idwiseWebhooks({ auth, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+  let heard = '';
+  webhooks.events.on('journeyCompleted', async (payload: FinishedJourneyPayload, ctx) => {
+    ctx.signal.throwIfAborted();
+    heard = payload.body.journeyId;
+  });
+  webhooks.events.on('amlUpdate', (payload) => {
+    const version: number | undefined = payload.body.updatedAMLVersionNumber;
+    void version;
+  });
+  // @ts-expect-error: a misspelt event name is a type error
+  webhooks.events.on('journeyComplete', () => {});
+  return { webhooks, heard: () => heard };
+}
+
+async function check(name: string, app: DeliverTarget, heard: () => string) {
+  const payload = buildEvent('Finished Journey');
+  const answer = await deliver(app, payload, { auth });
+  return { express: name, status: answer.status, body: answer.body, heard: heard() === payload.body.journeyId };
+}
+
+const five = makeWebhooks();
+const app5 = express();
+app5.use(five.webhooks);
+const four = makeWebhooks();
+const app4 = express4();
+app4.use(four.webhooks);
+const results = [await check('express', app5, five.heard), await check('express4', app4, four.heard)];
+console.log(JSON.stringify(results));
+`;
+
 describe('the packed tarball', () => {
   let scratch: string;
   let tarball: string;
+  let newest: Record<'ts7' | 'node-latest', Toolchain> | undefined;
+  let skipNewest: string | undefined;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'idwise-webhooks-pack-'));
-    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', scratch], repo)) as {
-      filename: string;
-      files: { path: string }[];
-    }[];
-    tarball = join(scratch, packed[0]!.filename);
+    tarball = await pack(scratch);
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
-    npm(
+    await npm(
       [
         'install',
+        '--prefer-offline',
         tarball,
         'express@^5',
         'express4@npm:express@^4',
@@ -59,6 +94,11 @@ describe('the packed tarball', () => {
       ],
       scratch,
     );
+    try {
+      newest = await toolchains('ts7', 'node-latest');
+    } catch (error) {
+      skipNewest = skipWhenOffline(error, 'the tarball check with TypeScript 7 and the latest @types/node');
+    }
   }, 180_000);
 
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -102,71 +142,36 @@ describe('the packed tarball', () => {
     }, 30_000);
   }
 
-  for (const moduleResolution of ['nodenext', 'bundler']) {
+  // A TypeScript user of both Express majors, written as a project under the scratch folder.
+  function typescriptUser(moduleResolution: 'nodenext' | 'bundler'): string {
+    const dir = join(scratch, `ts-${moduleResolution}`);
+    if (existsSync(dir)) return dir;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: moduleResolution === 'nodenext' ? 'nodenext' : 'esnext',
+          moduleResolution,
+          target: 'es2022',
+          outDir: 'out',
+          types: ['node'],
+          typeRoots: ['../node_modules/@types'],
+        },
+        include: ['*.mts'],
+      }),
+    );
+    writeFileSync(join(dir, 'app.mts'), TYPESCRIPT_USER);
+    return dir;
+  }
+
+  for (const moduleResolution of ['nodenext', 'bundler'] as const) {
     it(`compiles a TypeScript user with moduleResolution ${moduleResolution}, catches a misspelt event, and answers on Express 4 and 5`, () => {
-      const dir = join(scratch, `ts-${moduleResolution}`);
-      rmSync(dir, { recursive: true, force: true });
-      mkdirSync(dir, { recursive: true });
-      const module = moduleResolution === 'nodenext' ? 'nodenext' : 'esnext';
-      writeFileSync(
-        join(dir, 'tsconfig.json'),
-        JSON.stringify({
-          compilerOptions: {
-            strict: true,
-            module,
-            moduleResolution,
-            target: 'es2022',
-            outDir: 'out',
-            types: ['node'],
-            typeRoots: ['../node_modules/@types'],
-          },
-          include: ['*.mts'],
-        }),
-      );
-      writeFileSync(
-        join(dir, 'app.mts'),
-        `import express from 'express';
-import express4 from 'express4';
-import { idwiseWebhooks, type FinishedJourneyPayload, type IdwiseWebhooksRouter } from 'idwise-webhooks';
-import { buildEvent, deliver, type DeliverTarget } from 'idwise-webhooks/testing';
-
-const auth = { type: 'bearer', tokens: ['t'] } as const;
-
-function makeWebhooks(): { webhooks: IdwiseWebhooksRouter; heard: () => string } {
-  const webhooks = idwiseWebhooks({ auth, logger: { debug() {}, info() {}, warn() {}, error() {} } });
-  let heard = '';
-  webhooks.events.on('journeyCompleted', async (payload: FinishedJourneyPayload, ctx) => {
-    ctx.signal.throwIfAborted();
-    heard = payload.body.journeyId;
-  });
-  webhooks.events.on('amlUpdate', (payload) => {
-    const version: number | undefined = payload.body.updatedAMLVersionNumber;
-    void version;
-  });
-  // @ts-expect-error: a misspelt event name is a type error
-  webhooks.events.on('journeyComplete', () => {});
-  return { webhooks, heard: () => heard };
-}
-
-async function check(name: string, app: DeliverTarget, heard: () => string) {
-  const payload = buildEvent('Finished Journey');
-  const answer = await deliver(app, payload, { auth });
-  return { express: name, status: answer.status, body: answer.body, heard: heard() === payload.body.journeyId };
-}
-
-const five = makeWebhooks();
-const app5 = express();
-app5.use(five.webhooks);
-const four = makeWebhooks();
-const app4 = express4();
-app4.use(four.webhooks);
-const results = [await check('express', app5, five.heard), await check('express4', app4, four.heard)];
-console.log(JSON.stringify(results));
-`,
-      );
-      const tsc = join(repo, 'node_modules/typescript/bin/tsc');
+      const dir = typescriptUser(moduleResolution);
+      const pinned = join(repo, 'node_modules/typescript/bin/tsc');
       try {
-        execFileSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8', cwd: dir });
+        execFileSync(process.execPath, [pinned, '-p', dir], { encoding: 'utf8', cwd: dir });
       } catch (error) {
         throw new Error(`tsc failed:\n${(error as { stdout: string }).stdout}`, { cause: error });
       }
@@ -179,6 +184,19 @@ console.log(JSON.stringify(results));
           heard: true,
         })),
       );
+    }, 60_000);
+
+    it(`type-checks that user with TypeScript 7 and the latest @types/node too (moduleResolution ${moduleResolution})`, async (ctx) => {
+      if (!newest) return ctx.skip(skipNewest);
+      const dir = typescriptUser(moduleResolution);
+      // The newest @types/node first, so that it, not the pinned one installed beside express, is `node`.
+      const tsconfig = {
+        extends: './tsconfig.json',
+        compilerOptions: { noEmit: true, typeRoots: [newest['node-latest'].typeRoot, '../node_modules/@types'] },
+      };
+      writeFileSync(join(dir, 'tsconfig.newest.json'), JSON.stringify(tsconfig));
+      const versions = `typescript ${newest.ts7.version}, @types/node ${newest['node-latest'].version}`;
+      expect(await tsc(newest.ts7, join(dir, 'tsconfig.newest.json')), versions).toEqual({ code: 0, output: '' });
     }, 60_000);
   }
 });
