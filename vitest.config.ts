@@ -12,21 +12,34 @@ export default defineConfig({
           include: [
             'spec/unit/**/*.spec.ts',
             'spec/stores/**/*.spec.ts',
-            'spec/process/**/*.spec.ts',
             'spec/fuzz/**/*.spec.ts',
-            'spec/simulation/**/*.spec.ts',
             'spec/package/**/*.spec.ts',
           ],
+          sequence: { groupOrder: 0 },
         },
       },
       {
-        test: { name: 'express5', include: ['spec/http/**/*.spec.ts'] },
+        // The simulation and the two-process specs judge leases and store timeouts of tens of
+        // milliseconds: they run last, one file at a time, with no other spec competing for the cores.
+        test: {
+          name: 'timing',
+          include: ['spec/simulation/**/*.spec.ts', 'spec/process/**/*.spec.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: { name: 'express5', include: ['spec/http/**/*.spec.ts'], sequence: { groupOrder: 0 } },
       },
       {
         resolve: { alias: { express: 'express4' } },
         // The fuzz specs serve through Express too (trust proxy, raw HTTP, hostile bodies), so they
         // run on both; the simulation's child processes import express themselves and stay on 5.
-        test: { name: 'express4', include: ['spec/http/**/*.spec.ts', 'spec/fuzz/**/*.spec.ts'] },
+        test: {
+          name: 'express4',
+          include: ['spec/http/**/*.spec.ts', 'spec/fuzz/**/*.spec.ts'],
+          sequence: { groupOrder: 0 },
+        },
       },
     ],
   },

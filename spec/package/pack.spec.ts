@@ -2,7 +2,7 @@
  * `npm pack` (and so `npm publish`) from a fresh clone, before any build: the tarball must carry the
  * built code, which only a `prepack` build gives it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,11 +22,13 @@ describe('packing a fresh clone', () => {
     }
     symlinkSync(join(repo, 'node_modules'), join(clone, 'node_modules'));
 
-    const report = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts=false'], {
+    const packed = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts=false'], {
       cwd: clone,
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
     });
+    // npm's own output says why, should the build in the clone fail.
+    if (packed.status !== 0) throw new Error(`npm pack failed:\n${packed.stderr}`);
+    const report = packed.stdout;
     const files = (JSON.parse(report) as [{ files: { path: string }[] }])[0].files.map((file) => file.path);
     expect(files).toEqual(
       expect.arrayContaining([
