@@ -87,6 +87,7 @@ const LABELS = {
   d: 'idwiseWebhooks(), memory store',
   e: 'idwiseWebhooks(), Redis store (ioredis)',
   f: 'createNodeHandler() on node:http',
+  m: '(d) with the Prometheus subscriber of examples/prometheus',
 };
 const TARGETS = [
   { name: '(d) ≤ 1.0 × (c)', of: 'd', base: 'c', max: 1.0 },
@@ -94,7 +95,10 @@ const TARGETS = [
   { name: '(f) ≤ 1.5 × (a)', of: 'f', base: 'a', max: 1.5 },
 ];
 // Shown under the targets, with none of its own: a network store costs round trips the memory store does not.
-const CONTEXT = [{ name: '(e) / (d): Redis store against memory store', of: 'e', base: 'd' }];
+const CONTEXT = [
+  { name: '(e) / (d): Redis store against memory store', of: 'e', base: 'd' },
+  { name: '(m) / (d): the Prometheus subscriber against none', of: 'm', base: 'd' },
+];
 
 const only = (flags.only ?? process.env.BENCH_ONLY)?.split(',').map((s) => s.trim());
 let configs = Object.keys(LABELS).filter((c) => !only || only.includes(c));
@@ -211,7 +215,7 @@ if (settings.warmup > 0) {
 // The order of the loads within a round, then reversed in the next: each target's two sides next
 // to each other, so that the machine's drift between them is the seconds of one load. (d) sits
 // between its two bases; a reference build runs beside its twin (d@ref just past (c)).
-const RUN_ORDER = ['a', 'f', 'f@ref', 'b', 'd', 'c', 'd@ref', 'e', 'e@ref'];
+const RUN_ORDER = ['a', 'f', 'f@ref', 'b', 'd', 'm', 'c', 'd@ref', 'e', 'e@ref'];
 
 async function phase(name, rounds, duration, duplicateShare) {
   // The report keeps the labels' order; only the loads follow RUN_ORDER.

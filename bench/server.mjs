@@ -124,6 +124,24 @@ const configurations = {
     return createServer(app);
   },
 
+  // (m) (d) with examples/prometheus's collector subscribed to the delivery channel: what monitoring costs.
+  async m() {
+    const { app } = await expressApp();
+    const { idwiseWebhooks } = await importPackage();
+    const { Registry } = await import('prom-client');
+    const { collectDeliveryMetrics } = await import('../examples/prometheus/metrics.mjs');
+    const stop = collectDeliveryMetrics(new Registry());
+    const webhooks = idwiseWebhooks({ auth: { type: 'bearer', tokens: [TOKEN] } });
+    webhooks.events.on('journeyCompleted', trivialListener);
+    app.use(webhooks);
+    cleanup = async () => {
+      await webhooks.close();
+      stop();
+      return {};
+    };
+    return createServer(app);
+  },
+
   // (e) (d) on the Redis store (ioredis) on 127.0.0.1:6379, under a prefix unique to this server,
   // whose keys it deletes when it stops.
   async e() {
@@ -175,7 +193,7 @@ server.on('request', () => {
 server.keepAliveTimeout = 30_000;
 server.listen(0, '127.0.0.1', () => {
   // (a), (b) and (c) never import the package: no URL to report.
-  const usesPackage = ['d', 'e', 'f'].includes(config);
+  const usesPackage = ['d', 'e', 'f', 'm'].includes(config);
   send({ type: 'ready', port: server.address().port, packageUrl: usesPackage ? packageUrl : undefined });
 });
 
