@@ -8,28 +8,16 @@ import type { Logger } from './logger.js';
 import type { Outcome } from './outcomes.js';
 
 /** `warn` where the cause is likely a misconfiguration on either side; `info` for a broken request. */
-const LEVELS: Partial<Record<Outcome['kind'], 'warn' | 'info'>> = {
-  unauthorized: 'warn',
-  forbidden: 'warn',
-  payload_too_large: 'warn',
-  unsupported_media_type: 'warn',
-  invalid_payload: 'warn',
-  method_not_allowed: 'info',
-  invalid_json: 'info',
-  invalid_body: 'info',
-  body_timeout: 'info',
-};
-
-const MESSAGES: Partial<Record<Outcome['kind'], string>> = {
-  unauthorized: 'refused a webhook without valid credentials',
-  forbidden: 'refused a webhook from an address outside allowedIps',
-  payload_too_large: 'refused a webhook larger than limit',
-  unsupported_media_type: 'refused a webhook whose content type is not JSON',
-  invalid_payload: "refused a webhook whose payload does not match the event's schema",
-  method_not_allowed: 'refused a request that is not a POST',
-  invalid_json: 'refused a webhook whose body is not JSON',
-  invalid_body: 'refused a webhook whose body was cut short or mis-sized',
-  body_timeout: 'refused a webhook whose body arrived too slowly',
+const REFUSALS: Partial<Record<Outcome['kind'], { level: 'warn' | 'info'; message: string }>> = {
+  unauthorized: { level: 'warn', message: 'refused a webhook without valid credentials' },
+  forbidden: { level: 'warn', message: 'refused a webhook from an address outside allowedIps' },
+  payload_too_large: { level: 'warn', message: 'refused a webhook larger than limit' },
+  unsupported_media_type: { level: 'warn', message: 'refused a webhook whose content type is not JSON' },
+  invalid_payload: { level: 'warn', message: "refused a webhook whose payload does not match the event's schema" },
+  method_not_allowed: { level: 'info', message: 'refused a request that is not a POST' },
+  invalid_json: { level: 'info', message: 'refused a webhook whose body is not JSON' },
+  invalid_body: { level: 'info', message: 'refused a webhook whose body was cut short or mis-sized' },
+  body_timeout: { level: 'info', message: 'refused a webhook whose body arrived too slowly' },
 };
 
 /** Refusals of one reason logged one by one per window; the rest are counted and summarised. */
@@ -42,8 +30,9 @@ export type RefusalLog = (outcome: Outcome, fields: () => Record<string, unknown
 export function createRefusalLog(logger: Logger): RefusalLog {
   const windows = new Map<string, { shown: number; more: number }>();
   return (outcome, fields) => {
-    const level = LEVELS[outcome.kind];
-    if (level === undefined) return;
+    const refusal = REFUSALS[outcome.kind];
+    if (refusal === undefined) return;
+    const { level, message } = refusal;
     const reason = outcome.kind;
     let window = windows.get(reason);
     if (window === undefined) {
@@ -54,7 +43,7 @@ export function createRefusalLog(logger: Logger): RefusalLog {
       setTimeout(() => {
         windows.delete(reason);
         if (opened.more > 0)
-          logger[level]({ reason, count: opened.more }, `${MESSAGES[reason]}: ${opened.more} more in the last minute`);
+          logger[level]({ reason, count: opened.more }, `${message}: ${opened.more} more in the last minute`);
       }, WINDOW_MS).unref();
     }
     if (window.shown >= SHOWN_PER_WINDOW) {
@@ -63,7 +52,7 @@ export function createRefusalLog(logger: Logger): RefusalLog {
     }
     window.shown += 1;
     const last = window.shown === SHOWN_PER_WINDOW ? '; more of these this minute are summarised' : '';
-    logger[level]({ reason, ...fields(), ...detailsOf(outcome) }, `${MESSAGES[reason]}${last}`);
+    logger[level]({ reason, ...fields(), ...detailsOf(outcome) }, `${message}${last}`);
   };
 }
 

@@ -23,9 +23,10 @@ export function guardStore(store: DedupeStore, timeoutMs: number): GuardedStore 
     key: string,
     call: () => Promise<T>,
   ): Promise<StoreResult<T>> {
-    // Called inside an async function, so a store method that throws counts as one that rejects.
+    // An async function, so a store method that throws counts as one that rejects; Promise.resolve,
+    // so one that answers a plain value counts as one that resolves.
     const bounded = async (): Promise<T> => {
-      const answer = await withTimeout((async () => call())(), timeoutMs);
+      const answer = await withTimeout(Promise.resolve(call()), timeoutMs);
       if (answer === TIMED_OUT)
         throw new StoreTimeout(`store.${operation} took longer than storeTimeoutMs (${timeoutMs} ms)`);
       return answer;

@@ -42,7 +42,11 @@ export function idwiseWebhooks(options: IdwiseWebhooksOptions): IdwiseWebhooksRo
       .handle({
         method: req.method ?? 'GET',
         headers: req.headers,
-        ip: req.ip ?? req.socket.remoteAddress,
+        // A getter: Express computes req.ip (proxy-addr over X-Forwarded-For) on each read, and
+        // only allowedIps and a refusal's log line need it.
+        get ip() {
+          return req.ip ?? req.socket.remoteAddress;
+        },
         body: requestBody(req),
       })
       .then((response) => writeResponse(res, response))
