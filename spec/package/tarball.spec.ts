@@ -6,7 +6,7 @@
  * @types/node, installed (and kept in .tmp) as the type matrix's are: spec/support/toolchains.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,11 +163,13 @@ describe('the packed tarball', () => {
       }),
     );
     writeFileSync(join(dir, 'app.mts'), TYPESCRIPT_USER);
+    // The README's TypeScript quick start, as a user copies it: compiled beside the app, never run.
+    writeFileSync(join(dir, 'quick-start.mts'), readFileSync(join(repo, 'examples/quick-start/server.ts')));
     return dir;
   }
 
   for (const moduleResolution of ['nodenext', 'bundler'] as const) {
-    it(`compiles a TypeScript user with moduleResolution ${moduleResolution}, catches a misspelt event, and answers on Express 4 and 5`, () => {
+    it(`compiles a TypeScript user and the README's TypeScript quick start with moduleResolution ${moduleResolution}, catches a misspelt event, and answers on Express 4 and 5`, () => {
       const dir = typescriptUser(moduleResolution);
       const pinned = join(repo, 'node_modules/typescript/bin/tsc');
       try {
@@ -186,7 +188,7 @@ describe('the packed tarball', () => {
       );
     }, 60_000);
 
-    it(`type-checks that user with TypeScript 7 and the latest @types/node too (moduleResolution ${moduleResolution})`, async (ctx) => {
+    it(`type-checks that user and the README's TypeScript quick start with TypeScript 7 and the latest @types/node too (moduleResolution ${moduleResolution})`, async (ctx) => {
       if (!newest) return ctx.skip(skipNewest);
       const dir = typescriptUser(moduleResolution);
       // The newest @types/node first, so that it, not the pinned one installed beside express, is `node`.
