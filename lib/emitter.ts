@@ -98,14 +98,13 @@ const EMITTED_NAMES: Record<IdwiseEventName, true> = {
   webhook: true,
   handlerError: true,
 };
-const EMITTED = new Set(Object.keys(EMITTED_NAMES));
 
 /** Every name the package emits, for messages and suggestions. */
-export const EMITTED_EVENT_NAMES: readonly string[] = [...EMITTED];
+const EMITTED_EVENT_NAMES: readonly string[] = Object.keys(EMITTED_NAMES);
 
 /** Whether subscribing to `name` can ever hear anything: one of ours, or one of Node's own. */
-export function isHeardName(name: string | symbol): boolean {
-  return typeof name === 'symbol' || EMITTED.has(name) || NODE_EVENTS.has(name);
+function isHeardName(name: string | symbol): boolean {
+  return typeof name === 'symbol' || Object.hasOwn(EMITTED_NAMES, name) || NODE_EVENTS.has(name);
 }
 
 const UNKNOWN_EVENT_ROUTE: readonly IdwiseEventName[] = ['unknownEvent', 'webhook'];

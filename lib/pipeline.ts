@@ -8,7 +8,6 @@ import { createAuthenticator } from './auth.js';
 import { readJsonBody, type RequestBody } from './body.js';
 import { dedupeKeyOf } from './dedupe-key.js';
 import type { DeliveryTrace } from './diagnostics.js';
-import { deliveryChannel } from './trace-channels.js';
 import { runListeners, type ListenerRun } from './dispatch.js';
 import { emitterEventsFor, warnOnUnheardNames, type DeliveryContext, type IdwiseEventEmitter } from './emitter.js';
 import { ListenerContext } from './listener-context.js';
@@ -19,6 +18,7 @@ import type { IdwisePayload } from './payload/events.js';
 import { payloadValidator } from './payload/validate.js';
 import { guardStore } from './store-guard.js';
 import { TIMED_OUT, withTimeout } from './timeout.js';
+import { deliveryChannel } from './trace-channels.js';
 
 export interface WebhookRequest {
   method: string;
@@ -44,6 +44,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   const validate = payloadValidator();
   const store = guardStore(o.store, o.storeTimeoutMs);
   const retry = { claimSeconds: Math.ceil(o.leaseMs / 1000), unavailableSeconds: 5 };
+  const bodyLimits = { limit: o.limit, timeoutMs: o.bodyTimeoutMs };
   const unheard = new Set<string>();
   const logRefusal = createRefusalLog(logger);
   if (options.events === undefined) warnOnUnheardNames(events, logger);
@@ -87,7 +88,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
     const auth = authenticate(request.headers);
     if (!auth.ok) return { kind: 'unauthorized', challenge: auth.challenge, credentials: auth.reason };
 
-    const body = await readJsonBody(request.body, request.headers, { limit: o.limit, timeoutMs: o.bodyTimeoutMs });
+    const body = await readJsonBody(request.body, request.headers, bodyLimits);
     if (!body.ok) return { kind: body.reason };
     const checked = validate(body.value);
     if (!checked.valid) {
