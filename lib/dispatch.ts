@@ -16,7 +16,8 @@ export async function runListeners(
   args: readonly unknown[],
 ): Promise<ListenerRun> {
   // rawListeners, so that a `once` listener removes itself as it would under emit().
-  const listeners = names.flatMap((name) => emitter.rawListeners(name) as Listener[]);
+  const listeners: Listener[] = [];
+  for (const name of names) listeners.push(...(emitter.rawListeners(name) as Listener[]));
   const outcomes = await Promise.all(
     listeners.map(async (listener) => {
       try {

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import bytes from 'bytes';
-import type { AuthOption, CheckedAuth } from './auth.js';
+import type { AuthOption } from './auth.js';
 import { resolveAuth } from './auth-options.js';
 import { EXAMPLE_AUTH, fail, refuseUnknownKeys } from './option-error.js';
 import { IdwiseEventEmitter } from './emitter.js';
@@ -42,22 +42,6 @@ export interface IdwiseWebhooksOptions {
   events?: EventEmitter;
 }
 
-export interface ResolvedOptions {
-  auth: CheckedAuth;
-  path: string;
-  store: DedupeStore;
-  leaseMs: number;
-  retentionMs: number;
-  limit: number;
-  handlerTimeoutMs: number;
-  storeTimeoutMs: number;
-  bodyTimeoutMs: number;
-  storeFailure: 'reject' | 'process';
-  allowedIps: IpAllowlist | undefined;
-  logger: Logger;
-  events: IdwiseEventEmitter;
-}
-
 // Node's timers clamp a longer delay to 1 ms: a huge value meant as "never" would fire at once.
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -69,22 +53,9 @@ function positiveInteger(options: Record<string, unknown>, name: string, fallbac
   return value as number;
 }
 
-function isStore(value: unknown): value is DedupeStore {
-  const s = value as Record<string, unknown>;
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    ['claim', 'complete', 'release'].every((m) => typeof s[m] === 'function')
-  );
-}
-
-function isLogger(value: unknown): value is Logger {
-  const l = value as Record<string, unknown>;
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    ['debug', 'info', 'warn', 'error'].every((m) => typeof l[m] === 'function')
-  );
+function hasMethods(value: unknown, names: readonly string[]): boolean {
+  const methods = value as Record<string, unknown>;
+  return typeof value === 'object' && value !== null && names.every((name) => typeof methods[name] === 'function');
 }
 
 const OPTION_NAMES: readonly (keyof IdwiseWebhooksOptions)[] = [
@@ -106,7 +77,7 @@ const OPTION_NAMES: readonly (keyof IdwiseWebhooksOptions)[] = [
 // A size `bytes` reads completely: '64kb', '1.5 mb', '100'. It would read '64 kilobytes' as 64 bytes.
 const SIZE = /^\d+(\.\d+)? *(b|kb|mb|gb)?$/i;
 
-export function resolveOptions(input: IdwiseWebhooksOptions): ResolvedOptions {
+export function resolveOptions(input: IdwiseWebhooksOptions) {
   if (typeof input !== 'object' || input === null) fail('options', input, 'an object', EXAMPLE_AUTH);
   const o = input as unknown as Record<string, unknown>;
   refuseUnknownKeys('', o, OPTION_NAMES, EXAMPLE_AUTH);
@@ -117,7 +88,7 @@ export function resolveOptions(input: IdwiseWebhooksOptions): ResolvedOptions {
     fail('path', path, 'a string starting with "/"', "path: '/webhooks/idwise'");
 
   const store = o.store ?? new MemoryDedupeStore();
-  if (!isStore(store))
+  if (!hasMethods(store, ['claim', 'complete', 'release']))
     fail('store', store, 'a DedupeStore with claim, complete and release methods', 'store: new MemoryDedupeStore()');
 
   const leaseMs = positiveInteger(o, 'leaseMs', 60_000);
@@ -162,9 +133,9 @@ export function resolveOptions(input: IdwiseWebhooksOptions): ResolvedOptions {
   }
 
   const given = o.logger ?? consoleLogger;
-  if (!isLogger(given))
+  if (!hasMethods(given, ['debug', 'info', 'warn', 'error']))
     fail('logger', given, 'an object with debug, info, warn and error methods (pino works)', 'logger: pino()');
-  const logger = guardedLogger(given);
+  const logger = guardedLogger(given as Logger);
 
   const events = o.events ?? new IdwiseEventEmitter();
   if (!(events instanceof EventEmitter)) fail('events', events, 'an EventEmitter', 'events: new EventEmitter()');
@@ -176,7 +147,7 @@ export function resolveOptions(input: IdwiseWebhooksOptions): ResolvedOptions {
   return {
     auth,
     path,
-    store,
+    store: store as DedupeStore,
     leaseMs,
     retentionMs,
     limit,

@@ -48,14 +48,15 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   const unheard = new Set<string>();
   const logRefusal = createRefusalLog(logger);
   if (options.events === undefined) warnOnUnheardNames(events, logger);
-  // Deliveries in progress, and settlements still running after a handler timeout answered: close() waits for them.
-  const running = new Set<Promise<unknown>>();
+  // Deliveries in progress, and settlements still running after a handler timeout answered:
+  // close() resolves once none is left.
+  let running = 0;
   let closing = false;
+  let closed: Promise<void> | undefined;
+  let wakeClose = () => {};
 
-  function track(work: Promise<unknown>): void {
-    running.add(work);
-    const forget = () => running.delete(work);
-    work.then(forget, forget);
+  function finished(): void {
+    if (--running === 0) wakeClose();
   }
 
   function handle(request: WebhookRequest): Promise<HttpResponse> {
@@ -69,9 +70,13 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
     if (closing) {
       response = toResponse({ kind: 'closing' }, retry);
     } else {
-      const work = receive(request, trace);
-      track(work);
-      const outcome = await work;
+      running++;
+      let outcome: Outcome;
+      try {
+        outcome = await receive(request, trace);
+      } finally {
+        finished();
+      }
       logRefusal(outcome, () => refusalFields(outcome, request));
       response = toResponse(outcome, retry);
     }
@@ -150,7 +155,8 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       );
       // The claim stays held until the listeners settle (the lease is not renewed), so a retry
       // meanwhile gets 409 rather than running them a second time at once.
-      track(run.then((late) => settle(late, payload, ctx, token)));
+      running++;
+      void run.then((late) => settle(late, payload, ctx, token)).finally(finished);
       return { kind: 'handler_timeout' };
     }
     return (await settle(first, payload, ctx, token)) ? { kind: 'processed' } : { kind: 'handler_failed' };
@@ -201,10 +207,10 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
     return true;
   }
 
-  async function close(): Promise<void> {
+  function close(): Promise<void> {
     closing = true;
-    // A settlement tracked late (after a handler timeout) joins while others are awaited.
-    while (running.size > 0) await Promise.allSettled(running);
+    closed ??= running === 0 ? Promise.resolve() : new Promise((resolve) => (wakeClose = resolve));
+    return closed;
   }
 
   return { events, path: o.path, handle, close };

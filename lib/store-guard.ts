@@ -17,22 +17,31 @@ export interface GuardedStore {
   release(key: string, token: string): Promise<StoreResult<void>>;
 }
 
+type Operation = StoreTrace['operation'];
+
 export function guardStore(store: DedupeStore, timeoutMs: number): GuardedStore {
-  async function attempt<T>(
-    operation: StoreTrace['operation'],
-    key: string,
-    call: () => Promise<T>,
-  ): Promise<StoreResult<T>> {
-    // An async function, so a store method that throws counts as one that rejects; Promise.resolve,
-    // so one that answers a plain value counts as one that resolves.
-    const bounded = async (): Promise<T> => {
-      const answer = await withTimeout(Promise.resolve(call()), timeoutMs);
-      if (answer === TIMED_OUT)
+  /** The store's answer. A plain one (the memory store's) is already here; a promise gets one timer. */
+  function answerOf<T>(operation: Operation, call: () => T | PromiseLike<T>): T | Promise<T> {
+    const answer = call();
+    if (!isThenable(answer)) return answer;
+    return withTimeout(Promise.resolve(answer), timeoutMs).then((settled) => {
+      if (settled === TIMED_OUT)
         throw new StoreTimeout(`store.${operation} took longer than storeTimeoutMs (${timeoutMs} ms)`);
-      return answer;
-    };
+      return settled;
+    });
+  }
+
+  async function attempt<T>(
+    operation: Operation,
+    key: string,
+    call: () => T | PromiseLike<T>,
+  ): Promise<StoreResult<T>> {
     try {
-      return { ok: true, value: await traced(operation, key, bounded) };
+      // Inside the try, so a store method that throws counts as one that rejects.
+      const value = await (storeChannel.hasSubscribers
+        ? traced(operation, key, () => answerOf(operation, call))
+        : answerOf(operation, call));
+      return { ok: true, value };
     } catch (error) {
       return { ok: false, error: toError(error) };
     }
@@ -50,15 +59,18 @@ export function guardStore(store: DedupeStore, timeoutMs: number): GuardedStore 
   };
 }
 
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
 function keepsContract(answer: unknown): answer is ClaimResult {
   const { state, token } = (answer ?? {}) as { state?: unknown; token?: unknown };
   if (state === 'done' || state === 'in_flight') return true;
   return state === 'claimed' && typeof token === 'string' && token !== '';
 }
 
-/** The store call, traced on `idwise-webhooks:store` when anyone subscribes. */
-function traced<T>(operation: StoreTrace['operation'], key: string, call: () => Promise<T>): Promise<T> {
-  if (!storeChannel.hasSubscribers) return call();
+/** The store call, traced on `idwise-webhooks:store`. */
+function traced<T>(operation: Operation, key: string, call: () => T | Promise<T>): Promise<T> {
   const trace: StoreTrace = { operation, dedupeKey: key };
   return storeChannel.tracePromise(async () => {
     try {

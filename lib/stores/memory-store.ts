@@ -50,7 +50,7 @@ export class MemoryDedupeStore implements DedupeStore {
     return this.#entries.size;
   }
 
-  async claim(key: string, leaseMs: number): Promise<ClaimResult> {
+  claim(key: string, leaseMs: number): ClaimResult {
     const now = this.#now();
     const current = this.#entries.get(key);
     if (current !== undefined && current.expiresAt > now) return { state: current.state };
@@ -59,12 +59,12 @@ export class MemoryDedupeStore implements DedupeStore {
     return { state: 'claimed', token };
   }
 
-  async complete(key: string, token: string, retentionMs: number): Promise<void> {
+  complete(key: string, token: string, retentionMs: number): void {
     const now = this.#now();
     if (this.#owns(key, token, now)) this.#entries.set(key, { state: 'done', expiresAt: now + retentionMs });
   }
 
-  async release(key: string, token: string): Promise<void> {
+  release(key: string, token: string): void {
     if (this.#owns(key, token, this.#now())) this.#entries.delete(key);
   }
 

@@ -31,6 +31,15 @@ runDedupeStoreContract(
 );
 
 describe('MemoryDedupeStore', () => {
+  it('answers directly, so the pipeline needs no timer for it', () => {
+    const store = new MemoryDedupeStore();
+    const claim = store.claim('k', 60_000);
+    expect(claim).toMatchObject({ state: 'claimed' });
+    if (claim.state !== 'claimed') throw new Error('expected a claim');
+    expect(store.complete('k', claim.token, 60_000)).toBeUndefined();
+    expect(store.claim('k', 60_000)).toEqual({ state: 'done' });
+  });
+
   it('forgets the least recently used key once maxEntries is reached', async () => {
     const store = new MemoryDedupeStore({ maxEntries: 3 });
     for (const key of ['a', 'b', 'c']) await store.claim(key, 60_000);

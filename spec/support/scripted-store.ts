@@ -51,7 +51,7 @@ export class ScriptedStore implements DedupeStore {
     return this.#run('release', key, () => this.inner.release(key, token));
   }
 
-  async #run<T>(operation: StoreOperation, key: string, call: () => Promise<T>): Promise<T> {
+  async #run<T>(operation: StoreOperation, key: string, call: () => T | Promise<T>): Promise<T> {
     this.calls.push({ operation, key });
     const fault = this.faults[operation];
     const held = this.#held[operation];

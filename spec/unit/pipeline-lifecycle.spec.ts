@@ -111,7 +111,7 @@ describe('what listeners and stores may answer with', () => {
 });
 
 describe('the memory store, called through the same guard as any store', () => {
-  const delivered = async (store: MemoryDedupeStore) => {
+  const delivered = async (store: DedupeStore) => {
     const pipeline = createPipeline({ auth: AUTH, store, logger: new RecordingLogger() });
     pipeline.events.on('journeyCompleted', async () => {});
     const event = buildEvent('Finished Journey');
@@ -121,11 +121,11 @@ describe('the memory store, called through the same guard as any store', () => {
   it('still calls a method a subclass overrides, and dedupes through it', async () => {
     const calls: string[] = [];
     class Counting extends MemoryDedupeStore {
-      override async claim(key: string, leaseMs: number) {
+      override claim(key: string, leaseMs: number) {
         calls.push('claim');
         return super.claim(key, leaseMs);
       }
-      override async complete(key: string, token: string, retentionMs: number) {
+      override complete(key: string, token: string, retentionMs: number) {
         calls.push('complete');
         return super.complete(key, token, retentionMs);
       }
