@@ -1,5 +1,6 @@
 export { idwiseWebhooks, type IdwiseWebhooksRouter } from './http/express-router.js';
 export { createNodeHandler, type IdwiseNodeHandler } from './http/node-handler.js';
+export { createFetchHandler, type FetchRequestInfo, type IdwiseFetchHandler } from './http/fetch-handler.js';
 export { createPipeline, type WebhookPipeline, type WebhookRequest } from './pipeline.js';
 export type { DeliveryTrace, StoreTrace } from './diagnostics.js';
 export { OptionsError } from './option-error.js';

@@ -1,0 +1,64 @@
+/**
+ * The Fastify face, `idwise-webhooks/fastify`: `await app.register(fastifyIdwiseWebhooks, options)`.
+ * The route lives in a context of its own, whose only content-type parser hands the body over
+ * unread: the pipeline reads it under `limit`, and the app's own JSON parser is left as it is.
+ */
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { IdwiseEventEmitter } from '../emitter.js';
+import type { IdwiseWebhooksOptions } from '../options.js';
+import { createPipeline } from '../pipeline.js';
+
+/** What the plugin decorates the app with, as `app.idwiseWebhooks`. */
+export interface IdwiseWebhooksDecoration {
+  readonly events: IdwiseEventEmitter;
+  /** Stop accepting (503), wait for deliveries in progress and their store updates, then resolve. The app's close() calls it. */
+  close(): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    idwiseWebhooks: IdwiseWebhooksDecoration;
+  }
+}
+
+/** The package's options, plus Fastify's `prefix` for the route. */
+export type FastifyIdwiseWebhooksOptions = IdwiseWebhooksOptions & { prefix?: string };
+
+async function plugin(app: FastifyInstance, options: FastifyIdwiseWebhooksOptions): Promise<void> {
+  const { prefix, ...webhookOptions } = options;
+  const pipeline = createPipeline(webhookOptions);
+  app.decorate('idwiseWebhooks', { events: pipeline.events, close: pipeline.close });
+  app.addHook('onClose', () => pipeline.close());
+
+  await app.register(
+    async (route) => {
+      route.removeAllContentTypeParsers();
+      route.addContentTypeParser('*', (_request, body, done) => done(null, body));
+      // Every method, so that a GET is answered 405 with `Allow: POST`, as on the other faces.
+      route.all(pipeline.path, async (request, reply) => {
+        const response = await pipeline.handle({
+          method: request.method,
+          headers: request.headers,
+          // Fastify's request.ip honours its trustProxy setting.
+          get ip() {
+            return request.ip;
+          },
+          // A request without a body skips the parser: its raw stream is then simply empty.
+          body: { stream: (request.body as Readable | undefined) ?? request.raw },
+        });
+        reply
+          .code(response.status)
+          .headers({ ...response.headers, 'content-type': 'application/json; charset=utf-8' });
+        return JSON.stringify(response.body);
+      });
+    },
+    { prefix },
+  );
+}
+
+// Fastify's own marker (what fastify-plugin sets): the decoration and the onClose hook belong to
+// the app that registers the plugin, not to a context of their own.
+Object.assign(plugin, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'idwise-webhooks' });
+
+export const fastifyIdwiseWebhooks = plugin;

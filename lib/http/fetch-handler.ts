@@ -1,0 +1,65 @@
+/**
+ * The fetch face: a Web `Request` in, a `Response` out, for Next.js route handlers, Hono, Bun, Deno
+ * and anything else built on the Fetch API. Same pipeline, same answers as the other faces.
+ */
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import type { IdwiseEventEmitter } from '../emitter.js';
+import type { IdwiseWebhooksOptions } from '../options.js';
+import type { HttpResponse } from '../outcomes.js';
+import { createPipeline } from '../pipeline.js';
+import { routeMatcher } from './request-path.js';
+
+/** What the platform knows of the caller and the `Request` does not carry. */
+export interface FetchRequestInfo {
+  /** The caller's address, for `allowedIps` and refusal logs. */
+  ip?: string;
+}
+
+export interface IdwiseFetchHandler {
+  (request: Request, info?: FetchRequestInfo): Promise<Response>;
+  readonly events: IdwiseEventEmitter;
+  /** Stop accepting (503), wait for deliveries in progress and their store updates, then resolve. */
+  close(): Promise<void>;
+}
+
+const NOT_FOUND: HttpResponse = { status: 404, headers: {}, body: { error: 'not_found' } };
+const INTERNAL_ERROR: HttpResponse = { status: 500, headers: {}, body: { error: 'internal_error' } };
+
+export function createFetchHandler(options: IdwiseWebhooksOptions): IdwiseFetchHandler {
+  const pipeline = createPipeline(options);
+  // A route file has already chosen the path: only a `path` given explicitly is checked.
+  const isRoute = options.path === undefined ? () => true : routeMatcher(pipeline.path);
+  const handler = async (request: Request, info?: FetchRequestInfo): Promise<Response> => {
+    if (!isRoute(new URL(request.url).pathname)) return toResponse(NOT_FOUND);
+    // Read once, as a stream, so `limit` holds while reading, not after buffering.
+    const stream = request.body ? Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>) : Readable.from([]);
+    // Once the pipeline stops reading (a 413, say), a sender that hangs up errors the stream with
+    // nobody left to tell: unheard, that error would crash the process.
+    stream.on('error', () => {});
+    try {
+      return toResponse(
+        await pipeline.handle({
+          method: request.method,
+          // Lowercased names, as node gives them; a repeated header arrives joined.
+          headers: Object.fromEntries(request.headers),
+          ip: info?.ip,
+          body: { stream },
+        }),
+      );
+    } catch {
+      return toResponse(INTERNAL_ERROR);
+    } finally {
+      // Whatever is left unread is not wanted: cancel it rather than leave the sender waiting.
+      stream.destroy();
+    }
+  };
+  return Object.assign(handler, { events: pipeline.events, close: pipeline.close });
+}
+
+function toResponse({ status, headers, body }: HttpResponse): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8' },
+  });
+}
