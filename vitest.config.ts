@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Every HTTP spec runs twice: once on Express 5 and once on Express 4 (installed as the alias
-// `express4`), because users run both and they differ in body handling and async errors. The
+// Every HTTP spec runs twice: once on Express 5 and Fastify 5, once on Express 4 and Fastify 4
+// (installed as the aliases `express4` and `fastify4`), because users run both and they differ in
+// body handling and async errors. The
 // fuzz specs run in `unit` (Express 5) and again in `express4`.
 export default defineConfig({
   test: {
@@ -14,6 +15,7 @@ export default defineConfig({
             'spec/stores/**/*.spec.ts',
             'spec/fuzz/**/*.spec.ts',
             'spec/package/**/*.spec.ts',
+            'spec/runtimes/**/*.spec.ts',
           ],
           sequence: { groupOrder: 0 },
         },
@@ -32,7 +34,7 @@ export default defineConfig({
         test: { name: 'express5', include: ['spec/http/**/*.spec.ts'], sequence: { groupOrder: 0 } },
       },
       {
-        resolve: { alias: { express: 'express4' } },
+        resolve: { alias: { express: 'express4', fastify: 'fastify4' } },
         // The fuzz specs serve through Express too (trust proxy, raw HTTP, hostile bodies), so they
         // run on both; the simulation's child processes import express themselves and stay on 5.
         test: {

@@ -1,7 +1,7 @@
 /**
  * What the package publishes on node:diagnostics_channel, as a subscriber sees it by the channels'
  * public names: one `idwise-webhooks:delivery` trace per request it answers, one
- * `idwise-webhooks:store` trace per store call, the same on the Express and node:http faces;
+ * `idwise-webhooks:store` trace per store call, the same on every face (Express, node:http, fetch, Fastify);
  * nothing while nobody subscribes; and no answer changed by a subscriber, even one that throws.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -15,7 +15,7 @@ import { deliveryChannel, storeChannel } from '../../lib/trace-channels.js';
 import { IdwiseEventEmitter, type FinishedJourneyPayload } from '../../lib/index.js';
 import { buildEvent } from '../../lib/testing/index.js';
 import { heldListener } from '../support/held-listener.js';
-import { startApp, type AppSetup, type TestApp } from '../support/http.js';
+import { FACES, startApp, type AppSetup, type TestApp } from '../support/http.js';
 import { ScriptedStore } from '../support/scripted-store.js';
 
 type Published = 'start' | 'end' | 'asyncStart' | 'asyncEnd' | 'error';
@@ -67,7 +67,6 @@ const storeCalls = (traces: Traced<StoreTrace>[]) => traces.map((t) => `${t.cont
 const answered = async (traces: Traced<DeliveryTrace>[], count: number) =>
   vi.waitFor(() => expect(traces.filter((t) => t.published.includes('asyncEnd'))).toHaveLength(count));
 
-const FACES = ['express', 'node'] as const;
 const FAILS = () => {
   throw new Error('listener failed on purpose');
 };
@@ -451,8 +450,10 @@ describe.each(FACES)('a subscriber that throws, on the %s face', (face) => {
   it('changes no answer and no store state: Node reports its exceptions as uncaught, apart from the delivery', async ({
     task,
   }) => {
-    // The child serves with the Express major this project runs (express4 is installed under that name).
-    const serveWith = face === 'node' ? 'node' : task.file.projectName === 'express4' ? 'express4' : 'express';
+    // The child serves with the Express and Fastify majors this project runs (the 4s are installed
+    // as express4 and fastify4).
+    const major = task.file.projectName === 'express4' ? '4' : '';
+    const serveWith = face === 'express' || face === 'fastify' ? face + major : face;
     const [quiet, throwing] = await Promise.all([run('none', serveWith), run('throwing', serveWith)]);
 
     expect(quiet.answers).toEqual([

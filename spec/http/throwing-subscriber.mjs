@@ -2,12 +2,20 @@
 // uncaught exception, which would fail the spec's own run. Serves the built package, with no
 // subscriber or with subscribers that throw on every event of both channels, makes the same
 // deliveries, and prints their answers and the uncaught exceptions as JSON.
-// Usage: node throwing-subscriber.mjs <node | express | express4> <none | throwing>
+// Usage: node throwing-subscriber.mjs <node | fetch | express | express4 | fastify | fastify4> <none | throwing>
 import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { createNodeHandler, IdwiseEventEmitter, idwiseWebhooks, MemoryDedupeStore } from 'idwise-webhooks';
+import { getRequestListener } from '@hono/node-server';
+import {
+  createFetchHandler,
+  createNodeHandler,
+  IdwiseEventEmitter,
+  idwiseWebhooks,
+  MemoryDedupeStore,
+} from 'idwise-webhooks';
+import { fastifyIdwiseWebhooks } from 'idwise-webhooks/fastify';
 import { buildEvent } from 'idwise-webhooks/testing';
 
 const [face, subscribers] = process.argv.slice(2);
@@ -52,6 +60,22 @@ if (face === 'node') {
   const failing = createNodeHandler(broken);
   listener = (req, res) => webhooks(req, res, () => failing(req, res));
   events = webhooks.events;
+} else if (face === 'fetch') {
+  const webhooks = createFetchHandler({ ...options, path: '/webhooks/idwise' });
+  const failing = createFetchHandler(broken);
+  listener = getRequestListener((request) => (new URL(request.url).pathname === '/broken' ? failing : webhooks)(request));
+  events = webhooks.events;
+} else if (face.startsWith('fastify')) {
+  const { default: Fastify } = await import(face);
+  let route;
+  const app = Fastify({ serverFactory: (handler) => ((route = handler), createServer()) });
+  app.setErrorHandler((error, request, reply) => reply.code(500).send({ error: 'internal_error' }));
+  await app.register(fastifyIdwiseWebhooks, options);
+  // In a context of its own, so that its `app.idwiseWebhooks` does not replace the first one's.
+  await app.register((child) => child.register(fastifyIdwiseWebhooks, broken));
+  await app.ready();
+  listener = (req, res) => route(req, res);
+  events = app.idwiseWebhooks.events;
 } else {
   const { default: express } = await import(face);
   const webhooks = idwiseWebhooks(options);

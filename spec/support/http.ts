@@ -5,10 +5,14 @@
  */
 import { once } from 'node:events';
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import express from 'express';
+import Fastify from 'fastify';
 import request, { type Response } from 'supertest';
 import { onTestFinished } from 'vitest';
+import { fastifyIdwiseWebhooks } from '../../lib/http/fastify-plugin.js';
 import {
+  createFetchHandler,
   createNodeHandler,
   idwiseWebhooks,
   type DeliveryContext,
@@ -29,9 +33,17 @@ export interface AppSetup {
   mountAt?: string;
   /** The app's `trust proxy` setting. */
   trustProxy?: boolean | string | ((address: string, hop: number) => boolean);
-  /** `express` (default) or `node` for `createNodeHandler` on a bare node:http server. */
-  face?: 'express' | 'node';
+  /**
+   * `express` (default); `node` for `createNodeHandler` on a bare node:http server; `fetch` for
+   * `createFetchHandler` behind @hono/node-server's adapter; `fastify` for the plugin. The express4
+   * project runs Express 4 and Fastify 4.
+   */
+  face?: Face;
 }
+
+export type Face = 'express' | 'node' | 'fetch' | 'fastify';
+
+export const FACES: readonly Face[] = ['express', 'node', 'fetch', 'fastify'];
 
 export interface RequestInit {
   /** Sent as given, over the default Authorization header. */
@@ -80,6 +92,25 @@ export async function startApp(setup: AppSetup = {}): Promise<TestApp> {
     const handler = createNodeHandler(options);
     webhooks = handler;
     listener = (req, res) => handler(req, res);
+  } else if (setup.face === 'fetch') {
+    const handler = createFetchHandler({ ...options, path });
+    webhooks = handler;
+    listener = getRequestListener((req, env) => handler(req, { ip: env.incoming.socket.remoteAddress }));
+  } else if (setup.face === 'fastify') {
+    let route: RequestListener = () => {};
+    const app = Fastify({
+      trustProxy: setup.trustProxy as boolean | string | undefined,
+      // The harness owns the server: Fastify's routing becomes its request listener.
+      serverFactory: (handler) => {
+        route = handler;
+        return createServer();
+      },
+    });
+    await app.register(fastifyIdwiseWebhooks, { ...options, prefix: setup.mountAt });
+    await app.ready();
+    onTestFinished(() => app.close());
+    webhooks = app.idwiseWebhooks;
+    listener = (req, res) => route(req, res);
   } else {
     const router = idwiseWebhooks(options);
     const app = express();
