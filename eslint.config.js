@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.tmp/', 'bench/out/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.tmp/', 'bench/out/', 'examples/nextjs/.next/', 'examples/nextjs/next-env.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
