@@ -4,7 +4,7 @@
  * unread: the pipeline reads it under `limit`, and the app's own JSON parser is left as it is.
  */
 import type { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RegisterOptions } from 'fastify';
 import type { IdwiseEventEmitter } from '../emitter.js';
 import type { IdwiseWebhooksOptions } from '../options.js';
 import { createPipeline } from '../pipeline.js';
@@ -22,11 +22,11 @@ declare module 'fastify' {
   }
 }
 
-/** The package's options, plus Fastify's `prefix` for the route. */
-export type FastifyIdwiseWebhooksOptions = IdwiseWebhooksOptions & { prefix?: string };
+/** The package's options, plus Fastify's own register options, which apply to the route. */
+export type FastifyIdwiseWebhooksOptions = IdwiseWebhooksOptions & RegisterOptions;
 
 async function plugin(app: FastifyInstance, options: FastifyIdwiseWebhooksOptions): Promise<void> {
-  const { prefix, ...webhookOptions } = options;
+  const { prefix, logLevel, logSerializers, ...webhookOptions } = options;
   const pipeline = createPipeline(webhookOptions);
   app.decorate('idwiseWebhooks', { events: pipeline.events, close: pipeline.close });
   app.addHook('onClose', () => pipeline.close());
@@ -35,8 +35,9 @@ async function plugin(app: FastifyInstance, options: FastifyIdwiseWebhooksOption
     async (route) => {
       route.removeAllContentTypeParsers();
       route.addContentTypeParser('*', (_request, body, done) => done(null, body));
-      // Every method, so that a GET is answered 405 with `Allow: POST`, as on the other faces.
-      route.all(pipeline.path, async (request, reply) => {
+      // Every method, so that a GET is answered 405 with `Allow: POST`, and one trailing slash, as
+      // on the other faces.
+      const handler = async (request: FastifyRequest, reply: FastifyReply) => {
         const response = await pipeline.handle({
           method: request.method,
           headers: request.headers,
@@ -51,9 +52,11 @@ async function plugin(app: FastifyInstance, options: FastifyIdwiseWebhooksOption
           .code(response.status)
           .headers({ ...response.headers, 'content-type': 'application/json; charset=utf-8' });
         return JSON.stringify(response.body);
-      });
+      };
+      route.all(pipeline.path, handler);
+      route.all(`${pipeline.path}/`, handler);
     },
-    { prefix },
+    { prefix, logLevel, logSerializers },
   );
 }
 

@@ -13,7 +13,7 @@ import { routeMatcher } from './request-path.js';
 /** What the platform knows of the caller and the `Request` does not carry. */
 export interface FetchRequestInfo {
   /** The caller's address, for `allowedIps` and refusal logs. */
-  ip?: string;
+  ip?: string | undefined;
 }
 
 export interface IdwiseFetchHandler {
@@ -32,6 +32,12 @@ export function createFetchHandler(options: IdwiseWebhooksOptions): IdwiseFetchH
   const isRoute = options.path === undefined ? () => true : routeMatcher(pipeline.path);
   const handler = async (request: Request, info?: FetchRequestInfo): Promise<Response> => {
     if (!isRoute(new URL(request.url).pathname)) return toResponse(NOT_FOUND);
+    if (request.bodyUsed || request.body?.locked) {
+      throw new TypeError(
+        'createFetchHandler: the request body was already read. Pass the Request unread ' +
+          '(in Hono, c.req.raw before anything calls c.req.json() or c.req.text()).',
+      );
+    }
     // Read once, as a stream, so `limit` holds while reading, not after buffering.
     const stream = request.body ? Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>) : Readable.from([]);
     // Once the pipeline stops reading (a 413, say), a sender that hangs up errors the stream with

@@ -44,6 +44,7 @@ const ROWS: Row[] = [
     answer: 'body_timeout',
     status: 400,
     body: { error: 'body_timeout' },
+    headers: { connection: 'close' },
     options: { bodyTimeoutMs: 100 },
     act: (app) => app.post('{"event":', { headers: { 'Content-Length': '500' } }),
   },
@@ -101,6 +102,7 @@ const ROWS: Row[] = [
     answer: 'payload_too_large',
     status: 413,
     body: { error: 'payload_too_large' },
+    headers: { connection: 'close' },
     options: { limit: 1_024 },
     act: (app, p) => app.post({ ...p, body: { ...p.body, pad: 'x'.repeat(2_000) } }),
   },
@@ -215,6 +217,12 @@ describe.each(FACES)('the %s face', (face) => {
     expect(refused.status).toBe(503);
     expect((await answer).body).toEqual({ status: 'processed' });
     expect(app.store.calls.map((c) => c.operation)).toEqual(['claim', 'complete']);
+  });
+
+  it('answers the path with one trailing slash too', async () => {
+    const app = await startApp({ face });
+    const res = await app.post(buildEvent('Finished Journey'), { path: `${app.path}/` });
+    expect(res.body).toEqual({ status: 'processed' });
   });
 
   it('answers 404 (or passes on) for another path, and runs nothing', async () => {

@@ -57,6 +57,13 @@ describe('createFetchHandler', () => {
     expect(res.status).toBe(200);
   });
 
+  it('throws an error that names the fix when the body was already read', async () => {
+    const handler = createFetchHandler(options);
+    const request = delivery();
+    await request.text();
+    await expect(handler(request)).rejects.toThrow(/body was already read\. Pass the Request unread/);
+  });
+
   it('answers a request without a body 400 invalid_json, and a GET 405', async () => {
     const handler = createFetchHandler(options);
     const empty = await handler(new Request('http://localhost/', { method: 'POST', headers: AUTHORIZED }));
@@ -108,9 +115,9 @@ describe('fastifyIdwiseWebhooks', () => {
     expect(heard).toEqual(['Finished Journey']);
   });
 
-  it("serves under the register option's prefix", async () => {
+  it("serves under the register option's prefix, and takes Fastify's other register options", async () => {
     const fastify = Fastify();
-    await fastify.register(fastifyIdwiseWebhooks, { ...options, prefix: '/hooks' });
+    await fastify.register(fastifyIdwiseWebhooks, { ...options, prefix: '/hooks', logLevel: 'warn' });
     expect((await post(fastify, {}, '/hooks/webhooks/idwise')).statusCode).toBe(200);
     expect((await post(fastify)).statusCode).toBe(404);
   });
