@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IdwiseEventEmitter } from '../emitter.js';
 import type { IdwiseWebhooksOptions } from '../options.js';
 import { createPipeline } from '../pipeline.js';
+import { LazyIpRequest } from './lazy-ip-request.js';
 import { requestBody } from './request-body.js';
 import { pathname, routeMatcher } from './request-path.js';
 import { writeResponse } from './write-response.js';
@@ -39,16 +40,9 @@ export function idwiseWebhooks(options: IdwiseWebhooksOptions): IdwiseWebhooksRo
   const middleware = (req: ExpressRequest, res: ServerResponse, next: Next) => {
     if (!isRoute(req.path ?? pathname(req.url))) return next();
     pipeline
-      .handle({
-        method: req.method ?? 'GET',
-        headers: req.headers,
-        // A getter: Express computes req.ip (proxy-addr over X-Forwarded-For) on each read, and
-        // only allowedIps and a refusal's log line need it.
-        get ip() {
-          return req.ip ?? req.socket.remoteAddress;
-        },
-        body: requestBody(req),
-      })
+      .handle(
+        new LazyIpRequest(req.method ?? 'GET', req.headers, requestBody(req), () => req.ip ?? req.socket.remoteAddress),
+      )
       .then((response) => writeResponse(res, response))
       // Express 4 does not catch rejected promises; pass any unexpected error on explicitly.
       .catch(next);

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RegisterOptions } f
 import type { IdwiseEventEmitter } from '../emitter.js';
 import type { IdwiseWebhooksOptions } from '../options.js';
 import { createPipeline } from '../pipeline.js';
+import { LazyIpRequest } from './lazy-ip-request.js';
 
 /** What the plugin decorates the app with, as `app.idwiseWebhooks`. */
 export interface IdwiseWebhooksDecoration {
@@ -38,19 +39,13 @@ async function plugin(app: FastifyInstance, options: FastifyIdwiseWebhooksOption
       // Every method, so that a GET is answered 405 with `Allow: POST`, and one trailing slash, as
       // on the other faces.
       const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-        const response = await pipeline.handle({
-          method: request.method,
-          headers: request.headers,
-          // Fastify's request.ip honours its trustProxy setting.
-          get ip() {
-            return request.ip;
-          },
-          // A request without a body skips the parser: its raw stream is then simply empty.
-          body: { stream: (request.body as Readable | undefined) ?? request.raw },
-        });
-        reply
-          .code(response.status)
-          .headers({ ...response.headers, 'content-type': 'application/json; charset=utf-8' });
+        // A request without a body skips the parser: its raw stream is then simply empty.
+        const body = { stream: (request.body as Readable | undefined) ?? request.raw };
+        // Fastify's request.ip honours its trustProxy setting.
+        const response = await pipeline.handle(
+          new LazyIpRequest(request.method, request.headers, body, () => request.ip),
+        );
+        reply.code(response.status).headers({ ...response.headers, 'content-type': 'application/json; charset=utf-8' });
         return JSON.stringify(response.body);
       };
       route.all(pipeline.path, handler);
