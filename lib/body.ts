@@ -55,6 +55,7 @@ export async function readJsonBody(
 ): Promise<BodyResult> {
   if (!acceptsContentType(headers['content-type'])) return { ok: false, reason: 'unsupported_media_type' };
   if ('parsed' in body) return fromParsed(body.parsed, headers, limits);
+  body.stream.on('error', ignoreLateErrors);
   let raw: Buffer | typeof TIMED_OUT;
   try {
     raw = await withTimeout(
@@ -69,6 +70,14 @@ export async function readJsonBody(
   }
   return raw === TIMED_OUT ? { ok: false, reason: 'body_timeout' } : parseJson(raw);
 }
+
+/**
+ * raw-body reports the errors of the read; a stream left half-read after a refusal (413, say) may
+ * still error once its sender hangs up, when raw-body has let go of it, and with no listener that
+ * error would crash the process. node's own request stream stays quiet then; a stream made from a
+ * Web body (Bun, Deno) or by a framework's hook does not.
+ */
+function ignoreLateErrors(): void {}
 
 // The host app mounted express.json(), express.raw() or express.text() before this router.
 function fromParsed(parsed: unknown, headers: IncomingHttpHeaders, limits: BodyLimits): BodyResult {

@@ -101,3 +101,22 @@ describe('body text', () => {
     });
   });
 });
+
+describe('a body stream after a refusal', () => {
+  it('may still error once its sender hangs up, and that crashes nothing', async () => {
+    // As a stream made from a Web body behaves: it goes on erroring after the reader let go.
+    let pushed = 0;
+    const stream = new Readable({
+      read() {
+        if (++pushed <= 4) this.push(Buffer.alloc(1_024, 0x20));
+      },
+    });
+    expect(await send(stream, 'application/json', 2_048)).toEqual({
+      status: 413,
+      body: { error: 'payload_too_large' },
+    });
+    stream.destroy(new Error('the sender hung up'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stream.destroyed).toBe(true);
+  });
+});
