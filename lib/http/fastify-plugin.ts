@@ -9,6 +9,7 @@ import type { IdwiseEventEmitter } from '../emitter.js';
 import type { IdwiseWebhooksOptions } from '../options.js';
 import { createPipeline } from '../pipeline.js';
 import { LazyIpRequest } from './lazy-ip-request.js';
+import { wireOf } from './write-response.js';
 
 /** What the plugin decorates the app with, as `app.idwiseWebhooks`. */
 export interface IdwiseWebhooksDecoration {
@@ -45,8 +46,9 @@ async function plugin(app: FastifyInstance, options: FastifyIdwiseWebhooksOption
         const response = await pipeline.handle(
           new LazyIpRequest(request.method, request.headers, body, () => request.ip),
         );
-        reply.code(response.status).headers({ ...response.headers, 'content-type': 'application/json; charset=utf-8' });
-        return JSON.stringify(response.body);
+        const { status, headers, text } = wireOf(response);
+        reply.code(status).headers(headers);
+        return text;
       };
       route.all(pipeline.path, handler);
       route.all(`${pipeline.path}/`, handler);

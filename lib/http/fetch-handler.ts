@@ -9,6 +9,7 @@ import type { IdwiseWebhooksOptions } from '../options.js';
 import type { HttpResponse } from '../outcomes.js';
 import { createPipeline } from '../pipeline.js';
 import { routeMatcher } from './request-path.js';
+import { INTERNAL_ERROR, NOT_FOUND, wireOf } from './write-response.js';
 
 /** What the platform knows of the caller and the `Request` does not carry. */
 export interface FetchRequestInfo {
@@ -23,15 +24,12 @@ export interface IdwiseFetchHandler {
   close(): Promise<void>;
 }
 
-const NOT_FOUND: HttpResponse = { status: 404, headers: {}, body: { error: 'not_found' } };
-const INTERNAL_ERROR: HttpResponse = { status: 500, headers: {}, body: { error: 'internal_error' } };
-
 export function createFetchHandler(options: IdwiseWebhooksOptions): IdwiseFetchHandler {
   const pipeline = createPipeline(options);
   // A route file has already chosen the path: only a `path` given explicitly is checked.
-  const isRoute = options.path === undefined ? () => true : routeMatcher(pipeline.path);
+  const isRoute = options.path === undefined ? undefined : routeMatcher(pipeline.path);
   const handler = async (request: Request, info?: FetchRequestInfo): Promise<Response> => {
-    if (!isRoute(new URL(request.url).pathname)) return toResponse(NOT_FOUND);
+    if (isRoute && !isRoute(new URL(request.url).pathname)) return toResponse(NOT_FOUND);
     if (request.bodyUsed || request.body?.locked) {
       throw new TypeError(
         'createFetchHandler: the request body was already read. Pass the Request unread ' +
@@ -40,9 +38,6 @@ export function createFetchHandler(options: IdwiseWebhooksOptions): IdwiseFetchH
     }
     // Read once, as a stream, so `limit` holds while reading, not after buffering.
     const stream = request.body ? Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>) : Readable.from([]);
-    // Once the pipeline stops reading (a 413, say), a sender that hangs up errors the stream with
-    // nobody left to tell: unheard, that error would crash the process.
-    stream.on('error', () => {});
     try {
       return toResponse(
         await pipeline.handle({
@@ -63,9 +58,7 @@ export function createFetchHandler(options: IdwiseWebhooksOptions): IdwiseFetchH
   return Object.assign(handler, { events: pipeline.events, close: pipeline.close });
 }
 
-function toResponse({ status, headers, body }: HttpResponse): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8' },
-  });
+function toResponse(response: HttpResponse): Response {
+  const { status, headers, text } = wireOf(response);
+  return new Response(text, { status, headers });
 }

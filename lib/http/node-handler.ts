@@ -8,18 +8,14 @@ import type { IdwiseEventEmitter } from '../emitter.js';
 import type { IdwiseWebhooksOptions } from '../options.js';
 import { createPipeline } from '../pipeline.js';
 import { requestBody } from './request-body.js';
-import type { HttpResponse } from '../outcomes.js';
 import { pathname, routeMatcher } from './request-path.js';
-import { writeResponse } from './write-response.js';
+import { INTERNAL_ERROR, NOT_FOUND, writeResponse } from './write-response.js';
 
 export interface IdwiseNodeHandler {
   (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
   readonly events: IdwiseEventEmitter;
   close(): Promise<void>;
 }
-
-const NOT_FOUND: HttpResponse = { status: 404, headers: {}, body: { error: 'not_found' } };
-const INTERNAL_ERROR: HttpResponse = { status: 500, headers: {}, body: { error: 'internal_error' } };
 
 export function createNodeHandler(options: IdwiseWebhooksOptions): IdwiseNodeHandler {
   const pipeline = createPipeline(options);

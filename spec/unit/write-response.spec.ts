@@ -29,7 +29,7 @@ describe('writeResponse', () => {
     expect(calls).toEqual([
       {
         status: 409,
-        headers: { 'Retry-After': '60', 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': 21 },
+        headers: { 'Retry-After': '60', 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': '21' },
         text: '{"error":"in_flight"}',
       },
     ]);
@@ -51,6 +51,6 @@ describe('writeResponse', () => {
     const issues = [{ path: '/body/journeyId', message: 'must be string' }];
     writeResponse(res, respond({ kind: 'invalid_payload', issues }));
     expect(JSON.parse(calls[0]!.text)).toEqual({ error: 'invalid_payload', details: issues });
-    expect(calls[0]!.headers['Content-Length']).toBe(Buffer.byteLength(calls[0]!.text));
+    expect(calls[0]!.headers['Content-Length']).toBe(String(Buffer.byteLength(calls[0]!.text)));
   });
 });
