@@ -1,20 +1,13 @@
 /**
- * Authentication of IDWise's requests. IDWise signs nothing: it sends a Basic or Bearer
- * `Authorization` header, or a custom header, configured in its dashboard. So the only defence
- * is comparing that credential, and the comparison must not leak through timing: every secret is
- * zero-padded to one width, the presented value is padded the same way, and `timingSafeEqual`
- * always runs over the whole width (so neither the secret's content nor, below the width, its
- * length shows in the time taken); all candidates are always compared (so which one matched does
- * not leak either).
+ * IDWise signs nothing, so the credential it sends is the only defence, and comparing it must not
+ * leak through timing: every value is zero-padded to one width and compared whole, against every
+ * secret, so neither content, length nor which secret matched shows in the time taken.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import basicAuth from 'basic-auth';
 
-/**
- * How IDWise authenticates, as set in its dashboard. A secret may be typed `string | undefined`, so
- * that `process.env.IDWISE_WEBHOOK_TOKEN` fits as it is: an unset one still throws at startup.
- */
+/** How IDWise authenticates, as set in its dashboard. `process.env.X` fits as it is: an unset one throws at startup. */
 export type AuthOption =
   | { type: 'bearer'; tokens: readonly (string | undefined)[] }
   | { type: 'basic'; credentials: readonly { username: string | undefined; password: string | undefined }[] }
@@ -33,9 +26,7 @@ export type AuthResult =
 
 export type Authenticator = (headers: IncomingHttpHeaders) => AuthResult;
 
-// Every secret up to 256 bytes gets the same width, so the width says nothing about it. A longer
-// secret widens all of them to its length rounded up to 64 bytes: that much (its size class) is
-// what timing could tell about it.
+// Secrets up to 256 bytes share one width; a longer one widens all to its length rounded up to 64.
 const MIN_WIDTH = 256;
 
 /** `timingSafeEqual` needs equal lengths: padding to one width gives them without hashing. */

@@ -1,7 +1,4 @@
-/**
- * Getting from the request to a parsed JSON value: content type, size limit, read timeout,
- * UTF-8 and JSON. Each failure is a result, mapped to one status in `outcomes.ts`.
- */
+/** From request to parsed JSON: content type, size limit, read timeout, UTF-8, JSON. Each failure is a result. */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import contentType from 'content-type';
@@ -72,10 +69,8 @@ export async function readJsonBody(
 }
 
 /**
- * raw-body reports the errors of the read; a stream left half-read after a refusal (413, say) may
- * still error once its sender hangs up, when raw-body has let go of it, and with no listener that
- * error would crash the process. node's own request stream stays quiet then; a stream made from a
- * Web body (Bun, Deno) or by a framework's hook does not.
+ * A stream left half-read after a refusal may error once its sender hangs up, when raw-body has let
+ * go of it: a Web body's stream (Bun, Deno) would then crash the process with no listener.
  */
 function ignoreLateErrors(): void {}
 

@@ -6,10 +6,8 @@ import type { IdwisePayload } from './payload/events.js';
 const canonicalJson = configure({ deterministic: true, circularValue: TypeError, bigint: false });
 
 /**
- * The key a delivery is deduplicated under. IDWise keeps `eventId` the same on every retry, so the
- * key is the `eventId` itself: users reuse it as a job id, a unique column or a log key. The oldest
- * `Finished Journey` payloads and the legacy `Step Submitted` have none: a retry of those resends
- * the same envelope, so the key is `sha256-<hex>` of its canonical JSON.
+ * The `eventId` itself, the same on every retry, so users can reuse it as a job id or unique column.
+ * Payloads without one (old `Finished Journey`, `Step Submitted`) are hashed: a retry resends the same JSON.
  */
 export function dedupeKeyOf(payload: IdwisePayload): string {
   const { eventId } = payload.body;

@@ -1,12 +1,8 @@
 /**
- * What the package publishes on `node:diagnostics_channel` (`idwise-webhooks:delivery` and
- * `idwise-webhooks:store`, see trace-channels.ts), for metrics and traces with nothing installed:
- * APM agents and a few lines of `subscribe()` read it. Nothing is built while nobody subscribes.
+ * What the package publishes on `node:diagnostics_channel` (trace-channels.ts), for metrics and
+ * traces with nothing installed. Nothing is built while nobody subscribes.
  */
-/**
- * The context of one delivery's trace: filled in as the pipeline learns each field. (`result` is
- * Node's own: the `HttpResponse`.)
- */
+/** One delivery's trace, filled in as the pipeline learns each field. (Node's own `result` is the `HttpResponse`.) */
 export interface DeliveryTrace {
   /** The HTTP status answered. */
   status?: number;
@@ -22,10 +18,6 @@ export interface DeliveryTrace {
 export interface StoreTrace {
   operation: 'claim' | 'complete' | 'release';
   dedupeKey: string;
-  /**
-   * `claimed`, `in_flight` or `done` for a claim, `ok` for the others, `failed` when the call threw
-   * or rejected, `timed_out` after storeTimeoutMs. (`result` and `error` are Node's own: the
-   * store's answer, and what it threw.)
-   */
+  /** `claimed`, `in_flight` or `done` for a claim, `ok` for the others, `failed` when it threw, `timed_out`. */
   outcome?: string;
 }

@@ -1,7 +1,4 @@
-/**
- * The emitter the host app subscribes to: its event names, what each listener receives, and which
- * names one delivery fires.
- */
+/** The emitter the app subscribes to: its event names, what listeners receive, what one delivery fires. */
 import { EventEmitter } from 'node:events';
 import type { Logger } from './logger.js';
 import {
@@ -60,9 +57,8 @@ export type IdwiseEventName = keyof IdwiseEventMap;
 type ListenerOf<K extends IdwiseEventName> = (...args: IdwiseEventMap[K]) => unknown;
 
 /**
- * A plain EventEmitter whose event names and listener arguments are typed. The methods are declared
- * here rather than through `EventEmitter<IdwiseEventMap>`, whose checking of names differs between
- * `@types/node` versions (some accept any string): a misspelt name is an error with every version.
+ * A plain EventEmitter with typed names and arguments, declared here rather than through
+ * `EventEmitter<IdwiseEventMap>`, which some `@types/node` versions check less strictly.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- types the methods the class inherits
 export interface IdwiseEventEmitter {
@@ -119,10 +115,7 @@ export function emitterEventsFor(payload: IdwisePayload): readonly IdwiseEventNa
   return ROUTES.get(payload.event) ?? UNKNOWN_EVENT_ROUTE;
 }
 
-/**
- * Warns once per name when a listener is added for a name this package never emits: in plain
- * JavaScript, `on('journeyComplete', …)` would otherwise wait forever in silence.
- */
+/** Warns once per name never emitted: in plain JavaScript `on('journeyComplete', …)` would wait in silence. */
 export function warnOnUnheardNames(emitter: EventEmitter, logger: Logger): void {
   const warned = new Set<string>();
   emitter.on('newListener', (name: string | symbol) => {

@@ -1,5 +1,9 @@
-export { idwiseWebhooks, type IdwiseWebhooksRouter } from './http/express-router.js';
-export { createNodeHandler, type IdwiseNodeHandler } from './http/node-handler.js';
+export {
+  createNodeHandler,
+  idwiseWebhooks,
+  type IdwiseNodeHandler,
+  type IdwiseWebhooksRouter,
+} from './http/node-handler.js';
 export { createFetchHandler, type FetchRequestInfo, type IdwiseFetchHandler } from './http/fetch-handler.js';
 export { createPipeline, type WebhookPipeline, type WebhookRequest } from './pipeline.js';
 export type { DeliveryTrace, StoreTrace } from './diagnostics.js';
@@ -10,34 +14,8 @@ export type { Logger } from './logger.js';
 export type { HttpResponse } from './outcomes.js';
 export type { ValidationIssue } from './payload/validate.js';
 export { IdwiseEventEmitter, type DeliveryContext, type IdwiseEventMap, type IdwiseEventName } from './emitter.js';
-export {
-  KNOWN_EVENTS,
-  type AmlMonitorUpdateBody,
-  type AmlUpdatePayload,
-  type FinishedJourneyBody,
-  type FinishedOngoingCheckBody,
-  type FinishedSpotCheckBody,
-  type FinishedStepBody,
-  type FinishedUserStepsBody,
-  type KycRenewalDeadlineExceededBody,
-  type ManuallyReviewedBody,
-  type UnknownEventBody,
-  type UpdatedJourneyBody,
-  type VerificationUpdateRequiredBody,
-  type FinishedJourneyPayload,
-  type IdwisePayload,
-  type KnownEventName,
-  type KnownPayload,
-  type KycRenewalDeadlineExceededPayload,
-  type ManualReviewPayload,
-  type ManuallyReviewedPayload,
-  type SpotCheckFinishedPayload,
-  type StepFinishedPayload,
-  type UnknownEventPayload,
-  type UpdatedJourneyPayload,
-  type UserStepsFinishedPayload,
-  type VerificationUpdateRequiredPayload,
-} from './payload/events.js';
+export { KNOWN_EVENTS } from './payload/events.js';
+export type * from './payload/events.js';
 export type { FinalDecision, JourneyAction, ManualDecision, SystemDecision } from './payload/schemas.js';
 export type { ClaimResult, DedupeStore } from './stores/dedupe-store.js';
 export { MemoryDedupeStore, type MemoryDedupeStoreOptions } from './stores/memory-store.js';

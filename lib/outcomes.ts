@@ -1,8 +1,6 @@
 /**
- * Every way a delivery can end, and the one place each maps to an HTTP answer. IDWise counts
- * exactly 200 as delivered and retries anything else after 5, 10 and 15 minutes, so the rule is:
- * 200 only when the event is safely handled (now or before); a non-200 whenever a retry could
- * still be needed; 4xx for requests that no retry can fix.
+ * Every way a delivery can end, and its HTTP answer. IDWise retries anything but 200, so: 200 only
+ * once the event is safely handled; non-200 while a retry could be needed; 4xx when none can help.
  */
 import type { BodyFailure } from './body.js';
 import type { ValidationIssue } from './payload/validate.js';

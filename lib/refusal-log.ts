@@ -1,8 +1,6 @@
 /**
- * Logging the requests the pipeline refuses. A refusal no retry can fix (schema drift, a proxy that
- * strips the content type, a `limit` too small) would otherwise stay hidden until IDWise gives up,
- * so each one is logged with its reason; never a body or a credential. A flood of one reason is
- * summarised rather than logged line by line.
+ * Refusals are logged with their reason (never a body or credential): one no retry can fix (schema
+ * drift, a proxy stripping the content type) would otherwise hide until IDWise gives up. A flood is summarised.
  */
 import type { Logger } from './logger.js';
 import type { Outcome } from './outcomes.js';

@@ -1,7 +1,6 @@
 /**
- * The one way the pipeline calls a store, whichever it is. A store that throws, rejects, outlives
- * storeTimeoutMs or answers a claim outside the contract is a failed call, reported as a result:
- * the pipeline decides what a failure means (503, or running without dedupe), never the store.
+ * The one way the pipeline calls any store. A throw, a rejection, a call outliving storeTimeoutMs or a
+ * claim answer outside the contract is a failed result: the pipeline, not the store, decides what it means.
  */
 import type { StoreTrace } from './diagnostics.js';
 import { storeChannel } from './trace-channels.js';

@@ -1,7 +1,5 @@
-/**
- * The two tracing channels. Kept out of every module the public types load: `TracingChannel`'s type
- * parameters changed order between `@types/node` versions, so no declaration users read may name them.
- */
+// Kept out of every module the public types load: `TracingChannel`'s type parameters changed order
+// between `@types/node` versions, so no declaration users read may name them.
 import diagnostics_channel from 'node:diagnostics_channel';
 import type { DeliveryTrace, StoreTrace } from './diagnostics.js';
 

@@ -14,7 +14,7 @@ import { wireOf } from './write-response.js';
 /** What the plugin decorates the app with, as `app.idwiseWebhooks`. */
 export interface IdwiseWebhooksDecoration {
   readonly events: IdwiseEventEmitter;
-  /** Stop accepting (503), wait for deliveries in progress and their store updates, then resolve. The app's close() calls it. */
+  /** Stop accepting (503), wait for deliveries in progress and their store updates. The app's close() calls it. */
   close(): Promise<void>;
 }
 

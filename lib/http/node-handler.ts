@@ -1,18 +1,40 @@
 /**
- * The node:http face, for apps without Express (or Fastify/Hono via their raw request). Same
- * pipeline, same answers. With `next` it acts as connect-style middleware; without, a request for
- * another path gets 404.
+ * The Express and node:http face. An Express request is node's own, so one handler serves both, and
+ * it imports no express: no second copy beside the app's, no tie to Express 4 or 5, no
+ * `@types/express` needed. Under Express, `req.url` is relative to where the handler is mounted.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestBody } from '../body.js';
 import type { IdwiseEventEmitter } from '../emitter.js';
 import type { IdwiseWebhooksOptions } from '../options.js';
 import { createPipeline } from '../pipeline.js';
-import { requestBody } from './request-body.js';
+import { LazyIpRequest } from './lazy-ip-request.js';
 import { pathname, routeMatcher } from './request-path.js';
 import { INTERNAL_ERROR, NOT_FOUND, writeResponse } from './write-response.js';
 
+type Next = (error?: unknown) => void;
+
+/** What Express adds to node's request and this face reads. */
+interface ExpressRequest extends IncomingMessage {
+  /** Honours the app's `trust proxy` setting. */
+  ip?: string;
+  body?: unknown;
+  /** Set by express.json() once it has read the body. */
+  _body?: boolean;
+}
+
+/** Mount with `app.use(webhooks)`. Also a plain `(req, res, next)` middleware for connect-style servers. */
+export interface IdwiseWebhooksRouter {
+  (req: IncomingMessage, res: ServerResponse, next: Next): void;
+  /** Subscribe here: `webhooks.events.on('journeyCompleted', async (payload, ctx) => { ... })`. */
+  readonly events: IdwiseEventEmitter;
+  /** Stop accepting (503), wait for deliveries in progress and their store updates, then resolve. */
+  close(): Promise<void>;
+}
+
+/** `http.createServer(handler)`: another path gets 404. With `next`, connect-style middleware. */
 export interface IdwiseNodeHandler {
-  (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
+  (req: IncomingMessage, res: ServerResponse, next?: Next): void;
   readonly events: IdwiseEventEmitter;
   close(): Promise<void>;
 }
@@ -20,21 +42,23 @@ export interface IdwiseNodeHandler {
 export function createNodeHandler(options: IdwiseWebhooksOptions): IdwiseNodeHandler {
   const pipeline = createPipeline(options);
   const isRoute = routeMatcher(pipeline.path);
-  const handler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => {
-    if (!isRoute(pathname(req.url))) {
-      if (next) return next();
-      return writeResponse(res, NOT_FOUND);
-    }
-    // Behind a proxy, the allowlist sees the proxy's address here: node:http knows no `trust proxy`.
+  const handler = (req: ExpressRequest, res: ServerResponse, next?: Next) => {
+    if (!isRoute(pathname(req.url))) return next ? next() : writeResponse(res, NOT_FOUND);
+    // Without Express (or behind a proxy it does not trust), the allowlist sees the socket's address.
+    const ip = () => req.ip ?? req.socket.remoteAddress;
     pipeline
-      .handle({
-        method: req.method ?? 'GET',
-        headers: req.headers,
-        ip: req.socket.remoteAddress,
-        body: requestBody(req),
-      })
+      .handle(new LazyIpRequest(req.method ?? 'GET', req.headers, requestBody(req), ip))
       .then((response) => writeResponse(res, response))
+      // Express 4 does not catch rejected promises: pass any unexpected error on explicitly.
       .catch((error: unknown) => (next ? next(error) : writeResponse(res, INTERNAL_ERROR)));
   };
   return Object.assign(handler, { events: pipeline.events, close: pipeline.close });
+}
+
+/** The Express face: `app.use(idwiseWebhooks(options))`. */
+export const idwiseWebhooks: (options: IdwiseWebhooksOptions) => IdwiseWebhooksRouter = createNodeHandler;
+
+/** The unread stream, or what a body parser mounted first (express.json() sets `_body`) made of it. */
+function requestBody(req: ExpressRequest): RequestBody {
+  return req._body === true || req.readableEnded ? { parsed: req.body } : { stream: req };
 }

@@ -55,30 +55,6 @@ interface BodyByEvent {
   'KYC Renewal Deadline Exceeded': KycRenewalDeadlineExceededBody;
 }
 
-// Fails to compile if the names above drift from KNOWN_EVENTS or an event is given another event's body.
-// Bodies accept any extra field, which makes all-optional bodies mutually assignable: compare them
-// without that index signature, so that each declared field and its type must match.
-type Declared<T> = { [P in keyof T as string extends P ? never : P]: T[P] };
-type Same<A, B> = [Declared<A>] extends [Declared<B>]
-  ? [Declared<B>] extends [Declared<A>]
-    ? [keyof Declared<A>] extends [keyof Declared<B>]
-      ? [keyof Declared<B>] extends [keyof Declared<A>]
-        ? true
-        : false
-      : false
-    : false
-  : false;
-type Assert<T extends true> = T;
-export type _BodiesMatchSchemas = Assert<
-  {
-    [K in KnownEventName | keyof BodyByEvent]: K extends KnownEventName & keyof BodyByEvent
-      ? Same<BodyByEvent[K], S.BodyOf<(typeof KNOWN_EVENTS)[K]['body']>>
-      : false;
-  }[KnownEventName | keyof BodyByEvent] extends true
-    ? true
-    : false
->;
-
 /** The validated envelope of one known IDWise event, exactly as sent. */
 export type KnownPayload<E extends KnownEventName = KnownEventName> = {
   [K in E]: { readonly event: K; readonly body: BodyByEvent[K] };

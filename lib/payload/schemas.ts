@@ -1,15 +1,8 @@
 /**
- * The wire format IDWise sends, written once as TypeBox schemas: ajv validates with the JSON
- * Schema, and TypeScript reads the payload types from the same objects, so the two cannot drift.
- *
- * Leniency is deliberate. IDWise says bodies grow at any time, and its value sets gain members, so
- * objects accept unknown fields, decisions and actions are any string (typed as the known values
- * plus any other string), and only fields documented on every payload of an event are required.
- * A wrong JSON type for a known field is still refused: that is a broken sender, not a new version.
- *
- * Data only, on purpose: a build writes this module's output out as literals (scripts/
- * precompile-schemas.mjs), so that TypeBox is not imported at run time. A function or class here
- * would fail that build.
+ * IDWise's wire format as TypeBox schemas: ajv validates with them and TypeScript reads the payload
+ * types from them, so the two cannot drift. Lenient on purpose, since IDWise adds fields and values
+ * at any time; a wrong JSON type for a known field is still refused. Data only: the build writes it
+ * out as literals (scripts/precompile-schemas.mjs), so that TypeBox is not loaded at run time.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
@@ -106,8 +99,7 @@ export const UnknownEventBody = Type.Object({ eventId });
 
 /**
  * A known event's body lists its fields and nothing else, so a misspelt field is a compile error.
- * Fields IDWise adds later still arrive at run time: read one as `payload.body['newField']` after
- * widening, e.g. `(payload.body as Record<string, unknown>).newField`.
+ * A field IDWise adds later still arrives: `(payload.body as Record<string, unknown>).newField`.
  */
 export type BodyOf<S extends TSchema> = Static<S>;
 

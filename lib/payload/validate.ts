@@ -1,8 +1,6 @@
 /**
- * Payload validation: which validator a payload gets, and its failure as issues a sender can read.
- * The validators are made once per process, on the first `idwiseWebhooks()` call, never on a
- * request: in a built package they were compiled at build time, from source ajv compiles them
- * then (see validators.ts).
+ * Which validator a payload gets, and its failure as issues a sender can read. The validators are
+ * made once per process, on the first pipeline's creation, never on a request.
  */
 import type { ErrorObject } from 'ajv';
 import type { IdwisePayload } from './events.js';

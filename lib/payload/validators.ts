@@ -1,9 +1,7 @@
 /**
- * The compiled validators, by event name. This file compiles them with ajv when first asked, and
- * it is what the specs and the type checker see. A build replaces its output in dist/ with the
- * same validators compiled ahead of time (scripts/precompile-validators.mjs, ajv's standalone
- * code), so that a published package neither loads ajv's compiler nor compiles at start-up. Both
- * answer through the one function below.
+ * The validators, compiled by ajv when first asked. The build replaces this module in dist/ with
+ * the same validators compiled ahead of time (scripts/precompile-validators.mjs), so that a
+ * published package neither loads ajv's compiler nor compiles at start-up.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import { AJV_OPTIONS, payloadSchemas } from './payload-schemas.js';

@@ -1,14 +1,8 @@
 /**
- * The contract between the webhook pipeline and wherever dedupe state lives.
- *
- * A key moves through three states: absent → `in_flight` (claimed, with a lease) → `done` (with a
- * retention period). The token returned by `claim` proves ownership of one attempt: a worker
- * whose lease already expired, and whose key was claimed again by someone else, must not be able
- * to mark that newer attempt done or delete it. Hence `complete` and `release` take the token and
- * change nothing when it no longer matches.
- *
- * A method may answer directly (the memory store does) or with a promise, which the pipeline waits
- * for at most `storeTimeoutMs`.
+ * Where dedupe state lives. A key goes absent → `in_flight` (for a lease) → `done` (for a
+ * retention). `claim`'s token names one attempt: `complete` and `release` change nothing once it no
+ * longer holds the key, so a worker whose lease expired cannot touch the attempt that took over.
+ * A method may answer directly or with a promise, which is waited for at most `storeTimeoutMs`.
  */
 export type ClaimResult = { state: 'claimed'; token: string } | { state: 'in_flight' } | { state: 'done' };
 

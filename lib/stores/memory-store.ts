@@ -4,10 +4,7 @@ import { describeValue } from '../describe-value.js';
 import type { ClaimResult, DedupeStore } from './dedupe-store.js';
 
 export interface MemoryDedupeStoreOptions {
-  /**
-   * Most keys remembered at once. The least recently used key is forgotten first, so memory stays
-   * bounded under any stream of distinct events. Default 100 000.
-   */
+  /** Most keys remembered at once, the least recently used forgotten first. Default 100 000. */
   maxEntries?: number;
   /** Clock in milliseconds; tests pass a fake one. Default `Date.now`. */
   now?: () => number;
@@ -17,11 +14,8 @@ export interface MemoryDedupeStoreOptions {
 type Entry = { state: 'in_flight'; token: string; expiresAt: number } | { state: 'done'; expiresAt: number };
 
 /**
- * The embedded default: dedupe state in this process's memory. Correct for one process only;
- * several instances of an app need a shared store (Redis, PostgreSQL).
- *
- * Expiry is checked against `now()` on every read rather than with timers, so a fake clock drives
- * it completely and no timer keeps the process alive.
+ * The embedded default, for one process only: several instances need a shared store. Expiry is
+ * read against `now()` rather than kept by timers, so a fake clock drives it and no timer holds the process.
  */
 export class MemoryDedupeStore implements DedupeStore {
   readonly #entries: LRUCache<string, Entry>;

@@ -10,11 +10,7 @@ export interface PostgresQueryable {
 export interface PostgresDedupeStoreOptions {
   /** A `pg` Pool. */
   pool: PostgresQueryable;
-  /**
-   * Table holding the dedupe state, optionally schema-qualified (`my_schema.idwise_dedupe`).
-   * Lowercase letters, digits and underscores only, because it is written into SQL. Default
-   * `idwise_dedupe`.
-   */
+  /** Default `idwise_dedupe`; may name a schema (`my_schema.idwise_dedupe`). Written into SQL: `[a-z0-9_]` only. */
   table?: string;
 }
 
@@ -28,11 +24,8 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const TABLE_PART = /^[a-z_][a-z0-9_]{0,47}$/;
 
 /**
- * The DDL `migrate()` runs, for applying it yourself (e.g. in your migration tool). Idempotent.
- *
- * A row is one key: `token` names the attempt that claimed it, `state` is `in_flight` until
- * `complete` turns it `done`, and `expires_at` ends the lease or the retention. An expired row
- * counts as absent; `prune()` deletes such rows, using the index.
+ * The idempotent DDL `migrate()` runs, for your own migration tool. A row is one key; an expired
+ * row (lease or retention over) counts as absent, and `prune()` deletes it through the index.
  */
 export function postgresDedupeTableSql(table: string = DEFAULT_TABLE): string {
   const { qualified, indexName } = parseTable(table);
@@ -48,14 +41,9 @@ export function postgresDedupeTableSql(table: string = DEFAULT_TABLE): string {
 }
 
 /**
- * Dedupe state in PostgreSQL, shared by every instance of an app.
- *
- * Round trips per delivery: claim 1 + complete 1 = 2 (claim + release = 2 when a listener fails;
- * a duplicate costs 1). Expiry is judged by the database's `now()`, never the app's clock, so
- * instances whose clocks disagree still agree on when a lease ends.
- *
- * The table is created only by `await store.migrate()` (or by running `postgresDedupeTableSql()`),
- * never silently on a request: a missing table is an error that says so.
+ * Dedupe state in PostgreSQL, shared by every instance of an app: two round trips per delivery.
+ * Expiry is judged by the database's `now()`, so instances whose clocks disagree still agree. The
+ * table is created only by `migrate()` (or your own migration), never on a request.
  */
 export class PostgresDedupeStore implements DedupeStore {
   readonly #pool: PostgresQueryable;
@@ -77,16 +65,11 @@ export class PostgresDedupeStore implements DedupeStore {
     const { qualified } = parseTable(table);
     this.#pool = pool;
     this.#table = table;
-    // now() is fixed for the whole statement, so the three CASEs below agree on whether the row
-    // expired; clock_timestamp() could change its mind between them.
+    // now() is fixed for the statement, so the three CASEs below agree on whether the row expired.
     const expired = 'd.expires_at <= now()';
     this.#sql = {
-      // One statement that tells all three answers apart. ON CONFLICT always updates (a live row is
-      // written back unchanged), because that is what makes RETURNING yield the row as it is now,
-      // locked, even when a concurrent claim inserted it after this statement's snapshot. The
-      // alternatives lose that: `DO UPDATE ... WHERE expired` returns nothing for a live row, and
-      // a CTE that reads the row again sees the old snapshot, possibly without the row at all.
-      // The token we sent coming back is what says "claimed"; no xmax trick is needed.
+      // ON CONFLICT always updates (a live row unchanged): only then does RETURNING yield the row as
+      // it is now, even one a concurrent claim inserted after this statement's snapshot.
       claim: `INSERT INTO ${qualified} AS d (key, token, state, expires_at)
 VALUES ($1, $2, 'in_flight', now() + $3::double precision * interval '1 millisecond')
 ON CONFLICT (key) DO UPDATE SET
@@ -94,9 +77,7 @@ ON CONFLICT (key) DO UPDATE SET
   state      = CASE WHEN ${expired} THEN excluded.state      ELSE d.state      END,
   expires_at = CASE WHEN ${expired} THEN excluded.expires_at ELSE d.expires_at END
 RETURNING d.token = $2 AS claimed, d.state`,
-      // Only the live claim of this token may be completed: a worker whose lease expired acts on
-      // nothing, whether or not another worker claimed the key since (the Redis store behaves alike,
-      // its key being gone).
+      // Only this token's live claim: a worker whose lease expired acts on nothing, as on Redis.
       complete: `UPDATE ${qualified} SET state = 'done', expires_at = now() + $3::double precision * interval '1 millisecond'
 WHERE key = $1 AND token = $2 AND state = 'in_flight' AND expires_at > now()`,
       release: `DELETE FROM ${qualified} WHERE key = $1 AND token = $2 AND state = 'in_flight'`,
@@ -105,13 +86,11 @@ WHERE key = $1 AND token = $2 AND state = 'in_flight' AND expires_at > now()`,
   }
 
   /**
-   * Create the table and its index if they do not exist. Safe to call from every instance at
-   * startup: an advisory lock makes concurrent calls take turns (CREATE TABLE IF NOT EXISTS alone
-   * can fail with a duplicate-key error when two sessions race).
+   * Creates the table and its index if missing; safe from every instance at once: concurrent
+   * CREATE TABLE IF NOT EXISTS can fail with a duplicate key, so an advisory lock makes them take turns.
    */
   async migrate(): Promise<void> {
-    // Without parameters pg sends one simple query, which PostgreSQL runs as one transaction; the
-    // transaction-scoped lock is therefore held until both statements are done.
+    // A query without parameters is one transaction, so the lock holds until both statements are done.
     await this.#pool.query(
       `SELECT pg_advisory_xact_lock(hashtext('idwise-webhooks:migrate'));\n${postgresDedupeTableSql(this.#table)}`,
     );

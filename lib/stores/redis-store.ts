@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describeValue } from '../describe-value.js';
 import type { ClaimResult, DedupeStore } from './dedupe-store.js';
 
-// Neither client is imported: both are optional peer dependencies, so the store only describes the
-// one method it calls and tells the two clients apart by shape at construction.
+// Neither client is imported (both are optional peers): the store tells them apart by shape.
 
 /** The part of an ioredis client (`new Redis()` or `new Cluster()`) this store uses. */
 export interface IoRedisLikeClient {
@@ -20,30 +19,21 @@ export interface NodeRedisLikeClient {
 export interface RedisDedupeStoreOptions {
   /** An ioredis client, or a node-redis client that is already connected (`await client.connect()`). */
   client: IoRedisLikeClient | NodeRedisLikeClient;
-  /**
-   * Put before every dedupe key: the key is `<prefix><dedupeKey>`. Default `idwise:dedupe:`. No
-   * `{` or `}`: a hash tag would put every key in one Redis Cluster slot.
-   */
+  /** The key is `<prefix><dedupeKey>`. Default `idwise:dedupe:`. No `{` or `}`: one Cluster slot would hold all. */
   prefix?: string;
 }
 
-// Value layout: while in flight the key holds the claim's token (a UUID) and expires with the
-// lease; once done it holds DONE and expires with the retention period.
+// In flight, the key holds the claim's token and expires with the lease; then DONE, for the retention.
 const DONE = 'done';
 
-// Claim is one EVAL: SET NX PX takes the key, and when it is taken already the same script reads
-// whether the holder is still in flight or done. `SET key token NX PX ms GET` would answer that
-// without Lua, but NX together with GET needs Redis 7.0, while complete and release need a
-// compare-and-set that only Lua gives on every version anyway. So EVAL is the one requirement,
-// and Redis 6, Valkey, ElastiCache and other compatible servers all work.
+// Lua rather than `SET NX GET`, which needs Redis 7: complete and release need Lua's compare-and-set
+// anyway, so EVAL is the one requirement, met by Redis 6, Valkey and ElastiCache alike.
 const CLAIM = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'claimed' end
 if redis.call('GET', KEYS[1]) == '${DONE}' then return 'done' end
 return 'in_flight'`;
 
-// Only the token's owner may act: a worker whose lease expired, and whose key was claimed again
-// by another worker, must neither mark that newer attempt done nor delete it. GET and SET/DEL in
-// one script close the gap in which the key could change hands between the check and the write.
+// Only the token's owner may act; one script, so the key cannot change hands between check and write.
 const COMPLETE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], '${DONE}', 'PX', ARGV[2])
@@ -56,12 +46,9 @@ return redis.call('DEL', KEYS[1])`;
 const EXAMPLE = "new RedisDedupeStore({ client: new Redis(process.env.REDIS_URL), prefix: 'idwise:dedupe:' })";
 
 /**
- * Dedupe state in Redis, shared by every instance of an app.
- *
- * Each operation is one EVAL of a short script touching one key, so it works on Redis Cluster: the
- * key's own hash slot routes it. The script's text (about 150 bytes) is sent every time, so a
- * server or Cluster node that never saw it (a restart, a failover, a fresh node) needs nothing
- * loaded first.
+ * Dedupe state in Redis, shared by every instance of an app. Each operation is one EVAL on one key,
+ * so Redis Cluster routes it by the key's slot. The short script is sent every time, so a node
+ * that never saw it (after a restart or failover) needs nothing loaded first.
  */
 export class RedisDedupeStore implements DedupeStore {
   readonly #run: (script: string, key: string, args: string[]) => Promise<unknown>;

@@ -5,13 +5,17 @@
 import { expectTypeOf } from 'vitest';
 import {
   idwiseWebhooks,
+  KNOWN_EVENTS,
   type DeliveryContext,
   type FinalDecision,
   type IdwisePayload,
   type JourneyAction,
+  type KnownEventName,
+  type KnownPayload,
   type ManualDecision,
   type SystemDecision,
 } from '../../lib/index.js';
+import type { BodyOf } from '../../lib/payload/schemas.js';
 import { buildEvent } from '../../lib/testing/index.js';
 
 const webhooks = idwiseWebhooks({ auth: { type: 'bearer', tokens: ['t'] } });
@@ -117,3 +121,8 @@ void notADecision;
 expectTypeOf(buildEvent('AML Monior Update').body.updatedAMLVersionNumber).toEqualTypeOf<number | undefined>();
 // @ts-expect-error buildEvent only builds events the package knows
 buildEvent('Finished Jurney');
+
+// Each event's named body interface is exactly its schema's type: no event gets another's body.
+type NamedBodies = { [K in KnownEventName]: KnownPayload<K>['body'] };
+type SchemaBodies = { [K in KnownEventName]: BodyOf<(typeof KNOWN_EVENTS)[K]['body']> };
+expectTypeOf<NamedBodies>().toEqualTypeOf<SchemaBodies>();
