@@ -7,19 +7,17 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import basicAuth from 'basic-auth';
 
-/** How IDWise authenticates, as set in its dashboard. `process.env.X` fits as it is: an unset one throws at startup. */
-export type AuthOption =
-  | { type: 'bearer'; tokens: readonly (string | undefined)[] }
-  | { type: 'basic'; credentials: readonly { username: string | undefined; password: string | undefined }[] }
-  | { type: 'header'; name: string; values: readonly (string | undefined)[] }
+type AuthOf<Secret> =
+  | { type: 'bearer'; tokens: readonly Secret[] }
+  | { type: 'basic'; credentials: readonly { username: Secret; password: Secret }[] }
+  | { type: 'header'; name: string; values: readonly Secret[] }
   | { type: 'none'; allowInProduction?: boolean };
 
+/** How IDWise authenticates, as set in its dashboard. `process.env.X` fits as it is: an unset one throws at startup. */
+export type AuthOption = AuthOf<string | undefined>;
+
 /** `AuthOption` once checked: every secret present. */
-export type CheckedAuth =
-  | { type: 'bearer'; tokens: readonly string[] }
-  | { type: 'basic'; credentials: readonly { username: string; password: string }[] }
-  | { type: 'header'; name: string; values: readonly string[] }
-  | { type: 'none'; allowInProduction?: boolean };
+export type CheckedAuth = AuthOf<string>;
 
 export type AuthResult =
   { ok: true } | { ok: false; reason: 'missing_credentials' | 'invalid_credentials'; challenge?: string };

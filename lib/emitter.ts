@@ -79,28 +79,16 @@ export class IdwiseEventEmitter extends EventEmitter {}
 
 /** Node's own events, which any emitter may be asked about. */
 const NODE_EVENTS = new Set(['error', 'newListener', 'removeListener']);
-// A record, so that a name added to IdwiseEventMap and missing here fails to compile.
-const EMITTED_NAMES: Record<IdwiseEventName, true> = {
-  journeyCompleted: true,
-  manualReview: true,
-  amlUpdate: true,
-  journeyUpdated: true,
-  userStepsFinished: true,
-  stepFinished: true,
-  spotCheckFinished: true,
-  verificationUpdateRequired: true,
-  kycRenewalDeadlineExceeded: true,
-  unknownEvent: true,
-  webhook: true,
-  handlerError: true,
-};
-
-/** Every name the package emits, for messages and suggestions. */
-const EMITTED_EVENT_NAMES: readonly string[] = Object.keys(EMITTED_NAMES);
+/** Every name the package emits, for messages and suggestions; spec/types checks it is every IdwiseEventName. */
+export const EMITTED_EVENT_NAMES = [
+  ...new Set(Object.values(KNOWN_EVENTS).map(({ emits }) => emits)),
+  ...(['unknownEvent', 'webhook', 'handlerError'] as const),
+];
+const EMITTED = new Set<string>(EMITTED_EVENT_NAMES);
 
 /** Whether subscribing to `name` can ever hear anything: one of ours, or one of Node's own. */
 function isHeardName(name: string | symbol): boolean {
-  return typeof name === 'symbol' || Object.hasOwn(EMITTED_NAMES, name) || NODE_EVENTS.has(name);
+  return typeof name === 'symbol' || EMITTED.has(name) || NODE_EVENTS.has(name);
 }
 
 const UNKNOWN_EVENT_ROUTE: readonly IdwiseEventName[] = ['unknownEvent', 'webhook'];

@@ -5,7 +5,7 @@ export {
   type IdwiseWebhooksRouter,
 } from './http/node-handler.js';
 export { createFetchHandler, type FetchRequestInfo, type IdwiseFetchHandler } from './http/fetch-handler.js';
-export { createPipeline, type WebhookPipeline, type WebhookRequest } from './pipeline.js';
+export { createPipeline, type WebhookLifecycle, type WebhookPipeline, type WebhookRequest } from './pipeline.js';
 export type { DeliveryTrace, StoreTrace } from './diagnostics.js';
 export { OptionsError } from './option-error.js';
 export type { IdwiseWebhooksOptions } from './options.js';

@@ -26,12 +26,8 @@ export interface HttpResponse {
   readonly body: Readonly<Record<string, unknown>>;
 }
 
-export interface RetryAfter {
-  /** Seconds until a held claim has surely settled or expired: the lease. */
-  claimSeconds: number;
-  /** Seconds to wait out a store outage or a shutdown. */
-  unavailableSeconds: number;
-}
+/** Retry-After for a store outage or a shutdown, in seconds. */
+const UNAVAILABLE_SECONDS = 5;
 
 const json = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): HttpResponse => ({
   status,
@@ -39,7 +35,8 @@ const json = (status: number, body: Record<string, unknown>, headers: Record<str
   body,
 });
 
-export function toResponse(outcome: Outcome, retry: RetryAfter): HttpResponse {
+/** `claimSeconds`: until a held claim has surely settled or expired, the lease. */
+export function toResponse(outcome: Outcome, claimSeconds: number): HttpResponse {
   const later = (seconds: number) => ({ 'Retry-After': String(seconds) });
   switch (outcome.kind) {
     case 'processed':
@@ -48,15 +45,15 @@ export function toResponse(outcome: Outcome, retry: RetryAfter): HttpResponse {
       return json(200, { status: 'duplicate' });
     // Never a 2xx: if the attempt holding the claim then fails, a 2xx here would have lost the event.
     case 'in_flight':
-      return json(409, { error: 'in_flight' }, later(retry.claimSeconds));
+      return json(409, { error: 'in_flight' }, later(claimSeconds));
     case 'handler_failed':
       return json(500, { error: 'handler_failed' });
     case 'handler_timeout':
-      return json(503, { error: 'handler_timeout' }, later(retry.claimSeconds));
+      return json(503, { error: 'handler_timeout' }, later(claimSeconds));
     case 'store_unavailable':
-      return json(503, { error: 'store_unavailable' }, later(retry.unavailableSeconds));
+      return json(503, { error: 'store_unavailable' }, later(UNAVAILABLE_SECONDS));
     case 'closing':
-      return json(503, { error: 'shutting_down' }, { ...later(retry.unavailableSeconds), Connection: 'close' });
+      return json(503, { error: 'shutting_down' }, { ...later(UNAVAILABLE_SECONDS), Connection: 'close' });
     case 'method_not_allowed':
       return json(405, { error: 'method_not_allowed' }, { Allow: 'POST' });
     case 'forbidden':

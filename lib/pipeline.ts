@@ -28,13 +28,18 @@ export interface WebhookRequest {
   body: RequestBody;
 }
 
-export interface WebhookPipeline {
+/** What every face offers besides its handler. */
+export interface WebhookLifecycle {
+  /** Subscribe here: `webhooks.events.on('journeyCompleted', async (payload, ctx) => { ... })`. */
   readonly events: IdwiseEventEmitter;
+  /** Answer 503 from now on, wait for every delivery in progress (and its store update), then resolve. */
+  close(): Promise<void>;
+}
+
+export interface WebhookPipeline extends WebhookLifecycle {
   /** The route path the faces mount. */
   readonly path: string;
   handle(request: WebhookRequest): Promise<HttpResponse>;
-  /** Answer 503 from now on, wait for every delivery in progress (and its store update), then resolve. */
-  close(): Promise<void>;
 }
 
 export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline {
@@ -43,7 +48,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   const authenticate = createAuthenticator(o.auth);
   const validate = payloadValidator();
   const store = guardStore(o.store, o.storeTimeoutMs);
-  const retry = { claimSeconds: Math.ceil(o.leaseMs / 1000), unavailableSeconds: 5 };
+  const claimSeconds = Math.ceil(o.leaseMs / 1000);
   const bodyLimits = { limit: o.limit, timeoutMs: o.bodyTimeoutMs };
   const unheard = new Set<string>();
   const logRefusal = createRefusalLog(logger);
@@ -55,8 +60,13 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   let closed: Promise<void> | undefined;
   let wakeClose = () => {};
 
-  function finished(): void {
-    if (--running === 0) wakeClose();
+  async function counted<T>(work: Promise<T>): Promise<T> {
+    running++;
+    try {
+      return await work;
+    } finally {
+      if (--running === 0) wakeClose();
+    }
   }
 
   function handle(request: WebhookRequest): Promise<HttpResponse> {
@@ -66,20 +76,9 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   }
 
   async function answer(request: WebhookRequest, trace: DeliveryTrace | undefined): Promise<HttpResponse> {
-    let response: HttpResponse;
-    if (closing) {
-      response = toResponse({ kind: 'closing' }, retry);
-    } else {
-      running++;
-      let outcome: Outcome;
-      try {
-        outcome = await receive(request, trace);
-      } finally {
-        finished();
-      }
-      logRefusal(outcome, () => refusalFields(outcome, request));
-      response = toResponse(outcome, retry);
-    }
+    const outcome: Outcome = closing ? { kind: 'closing' } : await counted(receive(request, trace));
+    logRefusal(outcome, request);
+    const response = toResponse(outcome, claimSeconds);
     if (trace) {
       trace.status = response.status;
       trace.outcome = String(response.body.status ?? response.body.error);
@@ -155,8 +154,7 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       );
       // The claim stays held until the listeners settle (the lease is not renewed), so a retry
       // meanwhile gets 409 rather than running them a second time at once.
-      running++;
-      void run.then((late) => settle(late, payload, ctx, token)).finally(finished);
+      void counted(run.then((late) => settle(late, payload, ctx, token)));
       return { kind: 'handler_timeout' };
     }
     return (await settle(first, payload, ctx, token)) ? { kind: 'processed' } : { kind: 'handler_failed' };
@@ -214,15 +212,6 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   }
 
   return { events, path: o.path, handle, close };
-}
-
-/** What a refusal's log line says of the request: never its body or credentials. */
-function refusalFields(outcome: Outcome, request: WebhookRequest): Record<string, unknown> {
-  const fields: Record<string, unknown> = { ip: request.ip };
-  if (outcome.kind === 'method_not_allowed') fields.method = request.method;
-  if (outcome.kind === 'unsupported_media_type') fields.contentType = request.headers['content-type'];
-  if (outcome.kind === 'unauthorized') fields.credentials = outcome.credentials;
-  return fields;
 }
 
 function eventNameOf(value: unknown): string | undefined {

@@ -4,6 +4,7 @@
  */
 import type { Logger } from './logger.js';
 import type { Outcome } from './outcomes.js';
+import type { WebhookRequest } from './pipeline.js';
 
 /** `warn` where the cause is likely a misconfiguration on either side; `info` for a broken request. */
 const REFUSALS: Partial<Record<Outcome['kind'], { level: 'warn' | 'info'; message: string }>> = {
@@ -22,12 +23,11 @@ const REFUSALS: Partial<Record<Outcome['kind'], { level: 'warn' | 'info'; messag
 const SHOWN_PER_WINDOW = 5;
 const WINDOW_MS = 60_000;
 
-/** `fields` is called only for a refusal that is logged: reading the caller's address has a cost. */
-export type RefusalLog = (outcome: Outcome, fields: () => Record<string, unknown>) => void;
+export type RefusalLog = (outcome: Outcome, request: WebhookRequest) => void;
 
 export function createRefusalLog(logger: Logger): RefusalLog {
   const windows = new Map<string, { shown: number; more: number }>();
-  return (outcome, fields) => {
+  return (outcome, request) => {
     const refusal = REFUSALS[outcome.kind];
     if (refusal === undefined) return;
     const { level, message } = refusal;
@@ -50,11 +50,17 @@ export function createRefusalLog(logger: Logger): RefusalLog {
     }
     window.shown += 1;
     const last = window.shown === SHOWN_PER_WINDOW ? '; more of these this minute are summarised' : '';
-    logger[level]({ reason, ...fields(), ...detailsOf(outcome) }, `${message}${last}`);
+    logger[level]({ reason, ...fieldsOf(outcome, request) }, `${message}${last}`);
   };
 }
 
-function detailsOf(outcome: Outcome): Record<string, unknown> {
-  if (outcome.kind === 'invalid_payload') return { event: outcome.event, issues: outcome.issues };
-  return {};
+/** What a refusal's log line says of the request: never its body or credentials. */
+function fieldsOf(outcome: Outcome, request: WebhookRequest): Record<string, unknown> {
+  // Read only for a refusal that is logged: working out the caller's address has a cost.
+  const fields: Record<string, unknown> = { ip: request.ip };
+  if (outcome.kind === 'method_not_allowed') fields.method = request.method;
+  if (outcome.kind === 'unsupported_media_type') fields.contentType = request.headers['content-type'];
+  if (outcome.kind === 'unauthorized') fields.credentials = outcome.credentials;
+  if (outcome.kind === 'invalid_payload') Object.assign(fields, { event: outcome.event, issues: outcome.issues });
+  return fields;
 }

@@ -5,18 +5,13 @@
  */
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RegisterOptions } from 'fastify';
-import type { IdwiseEventEmitter } from '../emitter.js';
 import type { IdwiseWebhooksOptions } from '../options.js';
-import { createPipeline } from '../pipeline.js';
+import { createPipeline, type WebhookLifecycle } from '../pipeline.js';
 import { LazyIpRequest } from './lazy-ip-request.js';
 import { wireOf } from './write-response.js';
 
-/** What the plugin decorates the app with, as `app.idwiseWebhooks`. */
-export interface IdwiseWebhooksDecoration {
-  readonly events: IdwiseEventEmitter;
-  /** Stop accepting (503), wait for deliveries in progress and their store updates. The app's close() calls it. */
-  close(): Promise<void>;
-}
+/** What the plugin decorates the app with, as `app.idwiseWebhooks`. The app's close() calls its close(). */
+export type IdwiseWebhooksDecoration = WebhookLifecycle;
 
 declare module 'fastify' {
   interface FastifyInstance {

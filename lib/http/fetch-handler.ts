@@ -4,10 +4,9 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import type { IdwiseEventEmitter } from '../emitter.js';
 import type { IdwiseWebhooksOptions } from '../options.js';
 import type { HttpResponse } from '../outcomes.js';
-import { createPipeline } from '../pipeline.js';
+import { createPipeline, type WebhookLifecycle } from '../pipeline.js';
 import { routeMatcher } from './request-path.js';
 import { INTERNAL_ERROR, NOT_FOUND, wireOf } from './write-response.js';
 
@@ -17,11 +16,8 @@ export interface FetchRequestInfo {
   ip?: string | undefined;
 }
 
-export interface IdwiseFetchHandler {
+export interface IdwiseFetchHandler extends WebhookLifecycle {
   (request: Request, info?: FetchRequestInfo): Promise<Response>;
-  readonly events: IdwiseEventEmitter;
-  /** Stop accepting (503), wait for deliveries in progress and their store updates, then resolve. */
-  close(): Promise<void>;
 }
 
 export function createFetchHandler(options: IdwiseWebhooksOptions): IdwiseFetchHandler {

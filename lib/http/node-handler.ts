@@ -5,9 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestBody } from '../body.js';
-import type { IdwiseEventEmitter } from '../emitter.js';
 import type { IdwiseWebhooksOptions } from '../options.js';
-import { createPipeline } from '../pipeline.js';
+import { createPipeline, type WebhookLifecycle } from '../pipeline.js';
 import { LazyIpRequest } from './lazy-ip-request.js';
 import { pathname, routeMatcher } from './request-path.js';
 import { INTERNAL_ERROR, NOT_FOUND, writeResponse } from './write-response.js';
@@ -24,19 +23,13 @@ interface ExpressRequest extends IncomingMessage {
 }
 
 /** Mount with `app.use(webhooks)`. Also a plain `(req, res, next)` middleware for connect-style servers. */
-export interface IdwiseWebhooksRouter {
+export interface IdwiseWebhooksRouter extends WebhookLifecycle {
   (req: IncomingMessage, res: ServerResponse, next: Next): void;
-  /** Subscribe here: `webhooks.events.on('journeyCompleted', async (payload, ctx) => { ... })`. */
-  readonly events: IdwiseEventEmitter;
-  /** Stop accepting (503), wait for deliveries in progress and their store updates, then resolve. */
-  close(): Promise<void>;
 }
 
 /** `http.createServer(handler)`: another path gets 404. With `next`, connect-style middleware. */
-export interface IdwiseNodeHandler {
+export interface IdwiseNodeHandler extends WebhookLifecycle {
   (req: IncomingMessage, res: ServerResponse, next?: Next): void;
-  readonly events: IdwiseEventEmitter;
-  close(): Promise<void>;
 }
 
 export function createNodeHandler(options: IdwiseWebhooksOptions): IdwiseNodeHandler {

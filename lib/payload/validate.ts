@@ -25,15 +25,11 @@ export function payloadValidator(): PayloadValidator {
 
 function validatorOf({ fallback, byEvent }: CompiledValidators): PayloadValidator {
   return (value) => {
-    const event = isObject(value) && typeof value.event === 'string' ? value.event : undefined;
-    const validate = (event !== undefined && byEvent.get(event)) || fallback;
+    const event = (value as { event?: unknown } | null)?.event;
+    const validate = (typeof event === 'string' && byEvent.get(event)) || fallback;
     if (validate(value)) return { valid: true, payload: value as IdwisePayload };
     return { valid: false, issues: (validate.errors ?? []).map(toIssue) };
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 // ajv's message never contains the offending value, only the expectation, so it is safe to return.

@@ -8,6 +8,7 @@ import {
   KNOWN_EVENTS,
   type DeliveryContext,
   type FinalDecision,
+  type IdwiseEventName,
   type IdwisePayload,
   type JourneyAction,
   type KnownEventName,
@@ -15,6 +16,7 @@ import {
   type ManualDecision,
   type SystemDecision,
 } from '../../lib/index.js';
+import { EMITTED_EVENT_NAMES } from '../../lib/emitter.js';
 import type { BodyOf } from '../../lib/payload/schemas.js';
 import { buildEvent } from '../../lib/testing/index.js';
 
@@ -126,3 +128,6 @@ buildEvent('Finished Jurney');
 type NamedBodies = { [K in KnownEventName]: KnownPayload<K>['body'] };
 type SchemaBodies = { [K in KnownEventName]: BodyOf<(typeof KNOWN_EVENTS)[K]['body']> };
 expectTypeOf<NamedBodies>().toEqualTypeOf<SchemaBodies>();
+
+// Every emitter event is one the package's name list knows, for its warnings and suggestions.
+expectTypeOf<(typeof EMITTED_EVENT_NAMES)[number]>().toEqualTypeOf<IdwiseEventName>();

@@ -21,7 +21,7 @@ function recordingResponse() {
 }
 
 describe('writeResponse', () => {
-  const respond = (outcome: Outcome) => toResponse(outcome, { claimSeconds: 60, unavailableSeconds: 5 });
+  const respond = (outcome: Outcome) => toResponse(outcome, 60);
 
   it('writes the JSON body with its type and byte length', () => {
     const { res, calls } = recordingResponse();
