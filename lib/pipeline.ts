@@ -1,7 +1,6 @@
 /**
- * The framework-free core: authenticate → read → validate → key → claim → dispatch → settle, over
- * plain values. The Express and node:http faces only turn a request into a `WebhookRequest` and
- * write the `HttpResponse` back.
+ * The framework-free core: authenticate → read → validate → key → claim → dispatch → settle. The
+ * faces (lib/http/) only turn a request into a `WebhookRequest` and write the `HttpResponse` back.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { createAuthenticator } from './auth.js';

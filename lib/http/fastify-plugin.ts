@@ -32,8 +32,7 @@ async function plugin(app: FastifyInstance, options: FastifyIdwiseWebhooksOption
     async (route) => {
       route.removeAllContentTypeParsers();
       route.addContentTypeParser('*', (_request, body, done) => done(null, body));
-      // Every method, so that a GET is answered 405 with `Allow: POST`, and one trailing slash, as
-      // on the other faces.
+      // Every method, so that a GET is answered 405 with `Allow: POST`; one trailing slash, as elsewhere.
       const handler = async (request: FastifyRequest, reply: FastifyReply) => {
         // A request without a body skips the parser: its raw stream is then simply empty.
         const body = { stream: (request.body as Readable | undefined) ?? request.raw };

@@ -5,10 +5,7 @@ export function pathname(url: string | undefined): string {
   return query === -1 ? raw : raw.slice(0, query);
 }
 
-/**
- * Whether a request path is the webhook route. One trailing slash is allowed, as Express's own
- * routing allows it, so both faces answer the same paths.
- */
+/** Whether a request path is the webhook route: one trailing slash allowed, as Express's routing allows it. */
 export function routeMatcher(path: string): (requested: string) => boolean {
   const withSlash = `${path}/`;
   return (requested) => requested === path || requested === withSlash;
