@@ -49,7 +49,9 @@ export function createNodeHandler(options: IdwiseWebhooksOptions): IdwiseNodeHan
 }
 
 /** The Express face: `app.use(idwiseWebhooks(options))`. */
-export const idwiseWebhooks: (options: IdwiseWebhooksOptions) => IdwiseWebhooksRouter = createNodeHandler;
+export function idwiseWebhooks(options: IdwiseWebhooksOptions): IdwiseWebhooksRouter {
+  return createNodeHandler(options);
+}
 
 /** The unread stream, or what a body parser mounted first (express.json() sets `_body`) made of it. */
 function requestBody(req: ExpressRequest): RequestBody {
