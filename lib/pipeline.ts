@@ -95,9 +95,8 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
     if (!body.ok) return { kind: body.reason };
     const checked = validate(body.value);
     if (!checked.valid) {
-      const event = eventNameOf(body.value);
-      if (trace && event !== undefined) trace.event = event;
-      return { kind: 'invalid_payload', issues: checked.issues, event };
+      if (trace && checked.event !== undefined) trace.event = checked.event;
+      return { kind: 'invalid_payload', issues: checked.issues, event: checked.event };
     }
     const payload = checked.payload;
     if (trace) {
@@ -211,9 +210,4 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   }
 
   return { events, path: o.path, handle, close };
-}
-
-function eventNameOf(value: unknown): string | undefined {
-  const event = (value as { event?: unknown } | null)?.event;
-  return typeof event === 'string' ? event.slice(0, 100) : undefined;
 }

@@ -12,7 +12,9 @@ export interface ValidationIssue {
   message: string;
 }
 
-export type ValidationResult = { valid: true; payload: IdwisePayload } | { valid: false; issues: ValidationIssue[] };
+/** A refusal names the payload's `event` when it is a string, for logs and traces (cut to 100 characters). */
+export type ValidationResult =
+  { valid: true; payload: IdwisePayload } | { valid: false; issues: ValidationIssue[]; event: string | undefined };
 
 export type PayloadValidator = (value: unknown) => ValidationResult;
 
@@ -28,7 +30,8 @@ function validatorOf({ fallback, byEvent }: CompiledValidators): PayloadValidato
     const event = (value as { event?: unknown } | null)?.event;
     const validate = (typeof event === 'string' && byEvent.get(event)) || fallback;
     if (validate(value)) return { valid: true, payload: value as IdwisePayload };
-    return { valid: false, issues: (validate.errors ?? []).map(toIssue) };
+    const named = typeof event === 'string' ? event.slice(0, 100) : undefined;
+    return { valid: false, issues: (validate.errors ?? []).map(toIssue), event: named };
   };
 }
 

@@ -32,6 +32,14 @@ describe('the payload schemas', () => {
     expect(validate({ event: 'Finished Journey', body: { journeyId: 7 } })).toMatchObject({
       valid: false,
       issues: [{ path: '/body/journeyId' }],
+      event: 'Finished Journey',
     });
+  });
+
+  it("names a refused payload's event only when it is a string, cut to 100 characters for logs", () => {
+    const validate = payloadValidator();
+    expect(validate({ event: 'E'.repeat(500), body: 'not an object' })).toMatchObject({ event: 'E'.repeat(100) });
+    expect(validate({ event: 42, body: {} })).toMatchObject({ valid: false, event: undefined });
+    expect(validate([])).toMatchObject({ valid: false, event: undefined });
   });
 });
