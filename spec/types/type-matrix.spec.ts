@@ -4,7 +4,9 @@
  * and 7 and @types/node 20, 22, 24 and latest, from ESM and CommonJS under `nodenext` and under
  * `bundler`. The toolchains install once into .tmp/types-* (spec/support/toolchains.ts); the consumer
  * sits outside the repo so that nothing resolves from our node_modules, and mounts on node:http
- * because Express's types bring an @types/node of their own.
+ * because Express's types bring an @types/node of their own. spec/types/first-hour-fastify.ts, the
+ * `idwise-webhooks/fastify` entry, compiles the same way beside Fastify 4 and 5 (each in a consumer
+ * of its own) under each TypeScript and module setting, with the latest @types/node.
  *
  * Run by `npm run test:types` (and .ci/run), not by `npm test`: its two dozen tsc runs added minutes
  * to the suite on two cores.
@@ -26,37 +28,47 @@ import {
 } from '../support/toolchains.js';
 
 const fixture = readFileSync(join(repo, 'spec/types/first-hour.ts'), 'utf8');
-// The repo's type-check reads the fixture against lib/; a user imports the package by its name.
+const fastifyFixture = readFileSync(join(repo, 'spec/types/first-hour-fastify.ts'), 'utf8');
+// The repo's type-check reads the fixtures against lib/; a user imports the package by its name.
 const LIB_IMPORT = "from '../../lib/index.js'";
-const asUser = (source: string) => source.replace(LIB_IMPORT, "from 'idwise-webhooks'");
+const FASTIFY_IMPORT = "from '../../lib/http/fastify-plugin.js'";
+const asUser = (source: string) =>
+  source.replace(LIB_IMPORT, "from 'idwise-webhooks'").replace(FASTIFY_IMPORT, "from 'idwise-webhooks/fastify'");
 
 // Each line a `@ts-expect-error` guards, numbered as in the source without the directives.
 const directive = /^\s*\/\/ @ts-expect-error/;
-const withoutDirectives = fixture
-  .split('\n')
-  .filter((line) => !directive.test(line))
-  .join('\n');
-const misuses = fixture
-  .split('\n')
-  .flatMap((line, index, lines) => (directive.test(line) ? [lines[index + 1]!] : []))
-  .map((code) => {
-    const [, method, name] = /\.(\w+)\('(\w+)'/.exec(code) ?? [];
-    return { method, name, line: withoutDirectives.split('\n').indexOf(code) + 1 };
-  });
+const stripDirectives = (source: string) =>
+  source
+    .split('\n')
+    .filter((line) => !directive.test(line))
+    .join('\n');
+function guardedLines(source: string): { code: string; line: number }[] {
+  const stripped = stripDirectives(source).split('\n');
+  return source
+    .split('\n')
+    .flatMap((line, index, lines) => (directive.test(line) ? [lines[index + 1]!] : []))
+    .map((code) => ({ code, line: stripped.indexOf(code) + 1 }));
+}
+const withoutDirectives = stripDirectives(fixture);
+const misuses = guardedLines(fixture).map(({ code, line }) => {
+  const [, method, name] = /\.(\w+)\('(\w+)'/.exec(code) ?? [];
+  return { method, name, line };
+});
 
 const TYPESCRIPTS = ['ts6', 'ts7'] as const;
+const FASTIFY_MAJORS = ['4', '5'] as const;
 const NODE_TYPES = ['node20', 'node22', 'node24', 'node-latest'] as const;
 const major = (name: ToolchainName) => name.replace(/^(ts|node-?)/, '');
 const MODES = {
   nodenext: {
     label: 'module nodenext, from ESM (.mts) and CommonJS (.cts)',
     compilerOptions: { module: 'nodenext' },
-    files: ['first-hour.mts', 'first-hour.cts'],
+    files: (base: string) => [`${base}.mts`, `${base}.cts`],
   },
   bundler: {
     label: 'moduleResolution bundler',
     compilerOptions: { module: 'esnext', moduleResolution: 'bundler' },
-    files: ['first-hour.ts'],
+    files: (base: string) => [`${base}.ts`],
   },
 } as const;
 type Mode = keyof typeof MODES;
@@ -103,12 +115,23 @@ describe('the packed package under each TypeScript, @types/node and module setti
       types,
       mode,
       source = fixture,
+      base = 'first-hour',
+      consumer = scratch,
       options = {},
-    }: { ts: Toolchain; types: Toolchain; mode: Mode; source?: string; options?: object },
+    }: {
+      ts: Toolchain;
+      types: Toolchain;
+      mode: Mode;
+      source?: string;
+      base?: string;
+      consumer?: string;
+      options?: object;
+    },
   ) {
-    const dir = join(scratch, name);
+    const dir = join(consumer, name);
     mkdirSync(dir);
-    const { compilerOptions, files } = MODES[mode];
+    const { compilerOptions } = MODES[mode];
+    const files = MODES[mode].files(base);
     for (const file of files) writeFileSync(join(dir, file), asUser(source));
     // What `tsc --init` writes (strict, skipLibCheck), with the @types/node under test as the only types.
     const tsconfig = {
@@ -136,8 +159,18 @@ describe('the packed package under each TypeScript, @types/node and module setti
     try {
       const [tarball, installed] = await Promise.all([pack(scratch), toolchains(...TYPESCRIPTS, ...NODE_TYPES)]);
       found = installed;
-      writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'first-hour', private: true }));
-      await npm(['install', '--prefer-offline', tarball], scratch);
+      // A consumer of the package alone, and one per Fastify major with Fastify's own types beside it.
+      const consumers: [string, string[]][] = [
+        [scratch, []],
+        ...FASTIFY_MAJORS.map((major): [string, string[]] => [join(scratch, `fastify${major}`), [`fastify@${major}`]]),
+      ];
+      await Promise.all(
+        consumers.map(async ([dir, extra]) => {
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'first-hour', private: true }));
+          await npm(['install', '--prefer-offline', tarball, ...extra], dir);
+        }),
+      );
     } catch (error) {
       skip = skipWhenOffline(error, 'the type matrix');
       return;
@@ -158,6 +191,24 @@ describe('the packed package under each TypeScript, @types/node and module setti
       for (const types of NODE_TYPES)
         for (const mode of Object.keys(MODES) as Mode[])
           compile(`${ts}-${types}-${mode}`, { ts: found[ts], types: found[types], mode });
+    for (const fastify of FASTIFY_MAJORS) {
+      const setting = {
+        types: found['node-latest'],
+        source: fastifyFixture,
+        base: 'first-hour-fastify',
+        consumer: join(scratch, `fastify${fastify}`),
+      };
+      const unguarded = {
+        ...setting,
+        ts: found.ts7,
+        mode: 'nodenext' as const,
+        source: stripDirectives(fastifyFixture),
+      };
+      compile(`fastify${fastify}-unguarded`, unguarded);
+      for (const ts of TYPESCRIPTS)
+        for (const mode of Object.keys(MODES) as Mode[])
+          compile(`fastify${fastify}-${ts}-${mode}`, { ...setting, ts: found[ts], mode });
+    }
   }, 300_000);
 
   afterAll(async () => {
@@ -181,12 +232,41 @@ describe('the packed package under each TypeScript, @types/node and module setti
         }, 180_000);
       }
 
+  for (const fastify of FASTIFY_MAJORS) {
+    for (const ts of TYPESCRIPTS)
+      for (const [mode, { label }] of Object.entries(MODES))
+        it(`idwise-webhooks/fastify with Fastify ${fastify}, TypeScript ${major(ts)}, the latest @types/node, ${label}: the registration compiles and each typo is an error`, async (ctx) => {
+          if (skip) return ctx.skip(skip);
+          const compiled = await results.get(`fastify${fastify}-${ts}-${mode}`);
+          expect(compiled, `typescript ${found[ts].version}`).toEqual({ code: 0, output: '' });
+        }, 180_000);
+
+    it(`idwise-webhooks/fastify with Fastify ${fastify}, without @ts-expect-error: the only errors are the typos, each naming what was wrong`, async (ctx) => {
+      if (skip) return ctx.skip(skip);
+      const { output } = await results.get(`fastify${fastify}-unguarded`)!;
+      const reported = diagnostics(output);
+      const guarded = guardedLines(fastifyFixture);
+      const expected = MODES.nodenext
+        .files('first-hour-fastify')
+        .flatMap((file) => guarded.map(({ line }) => `${file}:${line}`));
+      expect(reported.map(({ file, line }) => `${file}:${line}`).sort(), output).toEqual(expected.sort());
+      // What each typo's message must name, in the fixture's order, for the user to see the fix.
+      const named = ['IdwiseEventMap', "'paht'", "'auth'"];
+      for (const [i, { line }] of guarded.entries()) {
+        const messages = reported.filter((diagnostic) => diagnostic.line === line).map(({ message }) => message);
+        expect(messages.join('\n'), `line ${line}`).toContain(named[i]);
+      }
+    }, 180_000);
+  }
+
   for (const [ts, types] of UNSKIPPED)
     it(`TypeScript ${major(ts)}, @types/node ${major(types)}, skipLibCheck off, no @ts-expect-error: the only errors are the misspelt names, each naming the known events`, async (ctx) => {
       if (skip) return ctx.skip(skip);
       const { output } = await results.get(`unskipped-${ts}-${types}`)!;
       const reported = diagnostics(output);
-      const expected = MODES.nodenext.files.flatMap((file) => misuses.map(({ line }) => `${file}:${line}`));
+      const expected = MODES.nodenext
+        .files('first-hour')
+        .flatMap((file) => misuses.map(({ line }) => `${file}:${line}`));
       expect(reported.map(({ file, line }) => `${file}:${line}`).sort(), output).toEqual(expected.sort());
       const unreadable = reported.filter(({ line, message }) => {
         const name = misuses.find((misuse) => misuse.line === line)?.name;
