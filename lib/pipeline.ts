@@ -7,7 +7,7 @@ import { createAuthenticator } from './auth.js';
 import { readJsonBody, type RequestBody } from './body.js';
 import { dedupeKeyOf } from './dedupe-key.js';
 import type { DeliveryTrace } from './diagnostics.js';
-import { runListeners, type ListenerRun } from './dispatch.js';
+import { runListeners, toError, type ListenerRun } from './dispatch.js';
 import { emitterEventsFor, warnOnUnheardNames, type DeliveryContext, type IdwiseEventEmitter } from './emitter.js';
 import { ListenerContext } from './listener-context.js';
 import { resolveOptions, type IdwiseWebhooksOptions } from './options.js';
@@ -75,7 +75,19 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   }
 
   async function answer(request: WebhookRequest, trace: DeliveryTrace | undefined): Promise<HttpResponse> {
-    const outcome: Outcome = closing ? { kind: 'closing' } : await counted(receive(request, trace));
+    let outcome: Outcome;
+    try {
+      outcome = closing ? { kind: 'closing' } : await counted(receive(request, trace));
+    } catch (error) {
+      // Said here, through the app's logger: the fetch face and a bare node:http server have no error
+      // handler of their own to show it, and answer a plain 500.
+      const failure = toError(error);
+      logger.error(
+        { error: failure.message, stack: failure.stack },
+        "the package failed on a delivery; answered 500 or passed to the framework's error handler",
+      );
+      throw error;
+    }
     logRefusal(outcome, request);
     const response = toResponse(outcome, claimSeconds);
     if (trace) {

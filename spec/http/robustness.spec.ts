@@ -62,15 +62,26 @@ describe('the package when what it is given misbehaves', () => {
     expect(heard).toEqual([]);
   });
 
-  it('answers 500 internal_error from createNodeHandler when the package itself fails', async () => {
-    const app = await startApp({ face: 'node', options: { events: new BrokenEmitter() } });
-    const res = await app.post(buildEvent('Finished Journey'));
-    expect([res.status, res.body]).toEqual([500, { error: 'internal_error' }]);
-  });
+  it.each(['node', 'fetch'] as const)(
+    'answers 500 internal_error from the %s face when the package itself fails, and logs why through the logger',
+    async (face) => {
+      const app = await startApp({ face, options: { events: new BrokenEmitter() } });
+      const res = await app.post(buildEvent('Finished Journey'));
+      expect([res.status, res.body]).toEqual([500, { error: 'internal_error' }]);
+      expect(app.logger.at('error')).toEqual([
+        {
+          level: 'error',
+          fields: { error: 'broken emitter', stack: expect.stringContaining('rawListeners') },
+          message: "the package failed on a delivery; answered 500 or passed to the framework's error handler",
+        },
+      ]);
+    },
+  );
 
-  it("hands an internal failure to Express's error handling through next(), not a hung request", async () => {
+  it("hands an internal failure to Express's error handling through next(), not a hung request, and logs it once", async () => {
     const app = await startApp({ options: { events: new BrokenEmitter() } });
     const res = await app.post(buildEvent('Finished Journey'));
     expect(res.status).toBe(500);
+    expect(app.logger.at('error').map(({ fields }) => fields.error)).toEqual(['broken emitter']);
   });
 });
