@@ -75,9 +75,15 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
   }
 
   async function answer(request: WebhookRequest, trace: DeliveryTrace | undefined): Promise<HttpResponse> {
-    let outcome: Outcome;
     try {
-      outcome = closing ? { kind: 'closing' } : await counted(receive(request, trace));
+      const outcome: Outcome = closing ? { kind: 'closing' } : await counted(receive(request, trace));
+      logRefusal(outcome, request);
+      const response = toResponse(outcome, claimSeconds);
+      if (trace) {
+        trace.status = response.status;
+        trace.outcome = String(response.body.status ?? response.body.error);
+      }
+      return response;
     } catch (error) {
       // Said here, through the app's logger: the fetch face and a bare node:http server have no error
       // handler of their own to show it, and answer a plain 500.
@@ -88,13 +94,6 @@ export function createPipeline(options: IdwiseWebhooksOptions): WebhookPipeline 
       );
       throw error;
     }
-    logRefusal(outcome, request);
-    const response = toResponse(outcome, claimSeconds);
-    if (trace) {
-      trace.status = response.status;
-      trace.outcome = String(response.body.status ?? response.body.error);
-    }
-    return response;
   }
 
   async function receive(request: WebhookRequest, trace: DeliveryTrace | undefined): Promise<Outcome> {

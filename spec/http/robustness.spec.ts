@@ -84,4 +84,16 @@ describe('the package when what it is given misbehaves', () => {
     expect(res.status).toBe(500);
     expect(app.logger.at('error').map(({ fields }) => fields.error)).toEqual(['broken emitter']);
   });
+
+  it("logs a failure while logging a refusal too: an app's `trust proxy` function that throws when the address is read", async () => {
+    const trustProxy = () => {
+      throw new Error('trust proxy failed');
+    };
+    const app = await startApp({ trustProxy });
+    // Express asks the function only about a forwarded address.
+    const headers = { 'X-Forwarded-For': '203.0.113.9' };
+    const res = await app.post(buildEvent('Finished Journey'), { anonymous: true, headers });
+    expect(res.status).toBe(500);
+    expect(app.logger.at('error').map(({ fields }) => fields.error)).toEqual(['trust proxy failed']);
+  });
 });
