@@ -42,12 +42,17 @@ const stripDirectives = (source: string) =>
     .split('\n')
     .filter((line) => !directive.test(line))
     .join('\n');
-function guardedLines(source: string): { code: string; line: number }[] {
+/** Each guarded line, and the first word its directive quotes ('paht', `auth`): what the error must name. */
+function guardedLines(source: string): { code: string; line: number; names: string | undefined }[] {
   const stripped = stripDirectives(source).split('\n');
   return source
     .split('\n')
-    .flatMap((line, index, lines) => (directive.test(line) ? [lines[index + 1]!] : []))
-    .map((code) => ({ code, line: stripped.indexOf(code) + 1 }));
+    .flatMap((line, index, lines) => (directive.test(line) ? [[line, lines[index + 1]!] as const] : []))
+    .map(([comment, code]) => ({
+      code,
+      line: stripped.indexOf(code) + 1,
+      names: /['`](\w+)['`]/.exec(comment)?.[1],
+    }));
 }
 const withoutDirectives = stripDirectives(fixture);
 const misuses = guardedLines(fixture).map(({ code, line }) => {
@@ -250,11 +255,11 @@ describe('the packed package under each TypeScript, @types/node and module setti
         .files('first-hour-fastify')
         .flatMap((file) => guarded.map(({ line }) => `${file}:${line}`));
       expect(reported.map(({ file, line }) => `${file}:${line}`).sort(), output).toEqual(expected.sort());
-      // What each typo's message must name, in the fixture's order, for the user to see the fix.
-      const named = ['IdwiseEventMap', "'paht'", "'auth'"];
-      for (const [i, { line }] of guarded.entries()) {
+      // Each message names what its directive quotes, so the user sees which word is wrong.
+      for (const { line, names } of guarded) {
         const messages = reported.filter((diagnostic) => diagnostic.line === line).map(({ message }) => message);
-        expect(messages.join('\n'), `line ${line}`).toContain(named[i]);
+        expect(names, `the directive above line ${line} quotes a word`).toBeDefined();
+        expect(messages.join('\n'), `line ${line}`).toMatch(new RegExp(`['"]${names}['"]`));
       }
     }, 180_000);
   }
