@@ -8,7 +8,8 @@ export interface Logger {
 
 /**
  * Used when no logger is given: quiet about the routine, loud about what loses events.
- * Fields never hold credentials or payload values, only keys, event names and error messages.
+ * Fields never hold credentials or payload values, only keys, event names and error messages (with
+ * the stack, for a failure of the package itself).
  */
 export const consoleLogger: Logger = {
   debug() {},
